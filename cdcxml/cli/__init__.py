@@ -1,0 +1,46 @@
+"""The ``cdcxml`` command line: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import CdcxmlError
+
+
+class _Group(click.Group):
+    """Maps cdcxml errors to one line on stderr and exit code 2; ``--debug`` shows tracebacks."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CdcxmlError as err:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"cdcxml: {err}", err=True)
+            sys.exit(err.exit_code)
+        except KeyboardInterrupt:
+            click.echo("cdcxml: interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cdcxml")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Consumer-driven contracts for XML services."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _register() -> None:
+    from . import compile_cmd, lint_cmd, validate_cmd
+
+    for module in (validate_cmd, compile_cmd, lint_cmd):
+        main.add_command(module.command)
+
+
+_register()

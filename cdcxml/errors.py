@@ -1,0 +1,53 @@
+"""Exceptions: each one means "could not check", never "the check failed"."""
+
+from __future__ import annotations
+
+
+class CdcxmlError(Exception):
+    """Root of every cdcxml error; carries the file and line it is about, and the CLI exit code."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        return where + self.message
+
+
+class UnsafeXMLError(CdcxmlError, ValueError):
+    """An XML input was refused by the hardened loader (DOCTYPE, too large, bad encoding...)."""
+
+
+class XMLSyntaxError(CdcxmlError, ValueError):
+    """An XML input is not well-formed."""
+
+
+class InputError(CdcxmlError, OSError):
+    """An input could not be read (missing file, permission, directory)."""
+
+
+class SchematronError(CdcxmlError, ValueError):
+    """A Schematron schema is invalid: it cannot be compiled as the standard says."""
+
+
+class QueryBindingError(SchematronError):
+    """The schema asks for a query language this engine does not run."""
+
+
+class ContractError(CdcxmlError, ValueError):
+    """A contract's cdc metadata is invalid."""
+
+
+class RunError(CdcxmlError, RuntimeError):
+    """A compiled contract could not be applied to a document (runtime XPath/XSLT error)."""
+
+
+class ConfigError(CdcxmlError, ValueError):
+    """A configuration file or option is invalid."""

@@ -1,0 +1,1 @@
+"""Renderers: text for people, JSON for CI, SVRL for other Schematron tools."""

@@ -1,0 +1,74 @@
+"""The stable JSON shape of DESIGN.md §6."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from ..results import ContractReport, DocumentReport, Finding, Summary
+
+FORMAT_VERSION = "1"
+
+
+def finding_to_dict(f: Finding) -> dict:
+    """One failure or report."""
+    d = {
+        "kind": f.kind,
+        "id": f.id,
+        "pattern": f.pattern,
+        "context": f.context,
+        "test": f.test,
+        "role": f.role,
+        "flag": f.flag,
+        "message": f.message,
+        "location": f.location.xpath,
+        "line": f.location.line,
+    }
+    if f.location.document:
+        d["document"] = f.location.document
+    if f.diagnostics:
+        d["diagnostics"] = [{"id": x.id, "text": x.text, "lang": x.lang} for x in f.diagnostics]
+    if f.properties:
+        d["properties"] = [
+            {"id": p.id, "text": p.text, "role": p.role, "scheme": p.scheme} for p in f.properties
+        ]
+    return d
+
+
+def contract_to_dict(c: ContractReport) -> dict:
+    """One contract's verdict on one document."""
+    return {
+        "consumer": c.consumer,
+        "contract": c.contract,
+        "valid": c.valid,
+        "failures": [finding_to_dict(f) for f in c.failures],
+        "reports": [finding_to_dict(f) for f in c.reports],
+    }
+
+
+def document_to_dict(d: DocumentReport) -> dict:
+    """One document's verdicts."""
+    return {
+        "path": d.path,
+        "valid": d.valid,
+        "error": d.error,
+        "xsd": None if d.xsd is None else {"valid": d.xsd.valid, "errors": list(d.xsd.errors)},
+        "contracts": [contract_to_dict(c) for c in d.contracts],
+    }
+
+
+def summary_to_dict(s: Summary) -> dict:
+    """The run's counts."""
+    return {"documents": s.documents, "valid": s.valid, "invalid": s.invalid, "errors": s.errors}
+
+
+def render(documents: Iterable[DocumentReport], **extra) -> str:
+    """The whole JSON report for a run."""
+    docs = list(documents)
+    summary = Summary()
+    for d in docs:
+        summary = summary.add(d)
+    out = {"cdcxml": FORMAT_VERSION, "documents": [document_to_dict(d) for d in docs],
+           "summary": summary_to_dict(summary)}
+    out.update(extra)
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"

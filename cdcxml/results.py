@@ -1,0 +1,154 @@
+"""Results as immutable data: findings, per-contract and per-document reports, a summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding points: the XPath of the node and its line in the source document."""
+
+    xpath: str
+    line: int | None = None
+    document: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A diagnostic attached to a finding, with its expanded text."""
+
+    id: str
+    text: str
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """A property attached to a finding, with its expanded text."""
+
+    id: str
+    text: str
+    role: str | None = None
+    scheme: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A failed assert or a successful report."""
+
+    kind: str  # "assert" or "report"
+    id: str | None
+    pattern: str | None
+    context: str
+    test: str
+    message: str
+    location: Location
+    role: str | None = None
+    flag: str | None = None
+    lang: str | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    properties: tuple[Property, ...] = ()
+
+    INFORMATIONAL_ROLES = frozenset({"info", "information", "informational", "note", "hint"})
+
+    @property
+    def informational(self) -> bool:
+        """True for findings whose role says they do not break the contract."""
+        return (self.role or "").lower() in self.INFORMATIONAL_ROLES
+
+    @property
+    def line(self) -> int | None:
+        """The line of the node the finding points at."""
+        return self.location.line
+
+
+@dataclass(frozen=True, slots=True)
+class ContractReport:
+    """The outcome of one contract on one document."""
+
+    consumer: str
+    contract: str
+    findings: tuple[Finding, ...] = ()
+    phase: str | None = None
+
+    @property
+    def failures(self) -> tuple[Finding, ...]:
+        """Findings that break the contract."""
+        return tuple(f for f in self.findings if not f.informational)
+
+    @property
+    def reports(self) -> tuple[Finding, ...]:
+        """Informational findings."""
+        return tuple(f for f in self.findings if f.informational)
+
+    @property
+    def valid(self) -> bool:
+        """True when no finding breaks the contract."""
+        return not self.failures
+
+
+@dataclass(frozen=True, slots=True)
+class XsdReport:
+    """The outcome of full XSD validation of one document."""
+
+    valid: bool
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentReport:
+    """Every contract's outcome (and the XSD's) on one document, or why it could not be checked."""
+
+    path: str
+    contracts: tuple[ContractReport, ...] = ()
+    error: str | None = None
+    xsd: XsdReport | None = None
+
+    @property
+    def valid(self) -> bool:
+        """True when the document was checked and every contract (and the XSD) holds."""
+        if self.error is not None:
+            return False
+        if self.xsd is not None and not self.xsd.valid:
+            return False
+        return all(c.valid for c in self.contracts)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts over a run."""
+
+    documents: int = 0
+    valid: int = 0
+    invalid: int = 0
+    errors: int = 0
+
+    def add(self, report: DocumentReport) -> Summary:
+        """Return a summary that also counts ``report``."""
+        return Summary(
+            documents=self.documents + 1,
+            valid=self.valid + (1 if report.valid else 0),
+            invalid=self.invalid + (1 if report.error is None and not report.valid else 0),
+            errors=self.errors + (1 if report.error is not None else 0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """All document reports of a run with their summary."""
+
+    documents: tuple[DocumentReport, ...] = field(default_factory=tuple)
+
+    @property
+    def summary(self) -> Summary:
+        """Counts over the documents."""
+        s = Summary()
+        for d in self.documents:
+            s = s.add(d)
+        return s
+
+    @property
+    def valid(self) -> bool:
+        """True when every document holds."""
+        return all(d.valid for d in self.documents)
