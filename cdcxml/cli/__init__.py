@@ -37,9 +37,9 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import compile_cmd, lint_cmd, validate_cmd
+    from . import compile_cmd, lint_cmd, validate_cmd, verify_cmd
 
-    for module in (validate_cmd, compile_cmd, lint_cmd):
+    for module in (validate_cmd, compile_cmd, lint_cmd, verify_cmd):
         main.add_command(module.command)
 
 

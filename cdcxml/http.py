@@ -1,0 +1,258 @@
+"""The one HTTP fetcher: a total deadline, a cap on the decoded body, no silent redirects.
+
+Every exchange ends in a value: an :class:`HttpResponse` or a :class:`TransportError` naming what
+went wrong. The deadline is wall-clock time for the whole exchange, not per read, so a server that
+trickles a byte a second, or never finishes its headers, cannot hold a run.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import requests
+import urllib3
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+_CHUNK = 64 * 1024
+_RETRY_BACKOFF = 0.25
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """How one exchange may behave: its deadline, body cap, redirects, retries and TLS."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_BYTES
+    allow_redirects: bool = False
+    retries: int = 0
+    verify: bool | str = True
+    cert: str | tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """A complete response: status, headers and the decoded body."""
+
+    url: str
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    elapsed: float
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, looked up case-insensitively."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+    @property
+    def content_type(self) -> str | None:
+        """The Content-Type header as sent."""
+        return self.header("Content-Type")
+
+    @property
+    def media_type(self) -> str | None:
+        """The Content-Type without parameters, lower-cased (``text/xml``)."""
+        return media_type(self.content_type)
+
+
+@dataclass(frozen=True, slots=True)
+class TransportError:
+    """Why no usable response arrived: ``kind`` is a short tag, ``message`` says it for people."""
+
+    kind: str  # connection, dns, timeout, tls, redirect, too-large, decode, invalid-url, protocol
+    message: str
+    url: str
+    attempts: int = 1
+    status: int | None = field(default=None)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def media_type(content_type: str | None) -> str | None:
+    """The media type of a Content-Type value, without parameters, lower-cased."""
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def fetch(
+    method: str,
+    url: str,
+    *,
+    session: requests.Session | None = None,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    body: bytes | None = None,
+    json: object = None,
+    options: FetchOptions = FetchOptions(),  # noqa: B008 - immutable
+) -> HttpResponse | TransportError:
+    """Send one request and read the whole response within the deadline; never raises for I/O."""
+    own_session = session is None
+    sess = session if session is not None else requests.Session()
+    try:
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = _exchange_with_deadline(sess, method, url, dict(headers), body, json,
+                                              options)
+            retryable = isinstance(outcome, TransportError) and outcome.kind in ("connection",
+                                                                                  "dns")
+            if not retryable or attempt > options.retries:
+                break
+            time.sleep(min(_RETRY_BACKOFF * 2 ** (attempt - 1), 2.0))
+        if isinstance(outcome, TransportError) and attempt > 1:
+            return TransportError(outcome.kind, f"{outcome.message} (after {attempt} attempts)",
+                                  outcome.url, attempt, outcome.status)
+        return outcome
+    finally:
+        if own_session:
+            sess.close()
+
+
+def _exchange_with_deadline(sess, method, url, headers, body, json, options):
+    # The exchange runs in its own thread so that the deadline holds for every phase, including a
+    # server that never finishes its headers; the worker notices cancellation between reads.
+    started = time.monotonic()
+    deadline = started + options.timeout
+    box: dict[str, object] = {}
+    cancelled = threading.Event()
+
+    def work() -> None:
+        box["outcome"] = _exchange(sess, method, url, headers, body, json, options, deadline,
+                                   cancelled)
+
+    worker = threading.Thread(target=work, name="cdcxml-fetch", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if worker.is_alive():
+        cancelled.set()
+        return TransportError("timeout", f"no complete response within {_seconds(options.timeout)}",
+                              url)
+    return box["outcome"]
+
+
+def _exchange(sess, method, url, headers, body, json, options, deadline, cancelled):
+    started = time.monotonic()
+    remaining = max(0.001, deadline - started)
+    try:
+        resp = sess.request(
+            method, url, headers=headers, data=body, json=json, stream=True,
+            allow_redirects=options.allow_redirects, timeout=(remaining, remaining),
+            verify=options.verify, cert=options.cert,
+        )
+    except requests.RequestException as err:
+        return _transport_error(err, url, options)
+    except (ValueError, OSError) as err:
+        # Adapters a caller mounts may raise plain errors; they are still this exchange's failure.
+        return TransportError("protocol", f"request failed: {err}", url)
+    try:
+        if resp.status_code in _REDIRECT_STATUSES and not options.allow_redirects:
+            target = resp.headers.get("Location")
+            where = f" to {urljoin(url, target)}" if target else ""
+            return TransportError("redirect", f"redirected ({resp.status_code}){where}; redirects "
+                                  "are not followed", url, status=resp.status_code)
+        data = bytearray()
+        for chunk in _chunks(resp):
+            data += chunk
+            if len(data) > options.max_bytes:
+                return TransportError("too-large", "response body is larger than the limit of "
+                                      f"{options.max_bytes} bytes", url, status=resp.status_code)
+            if cancelled.is_set() or time.monotonic() > deadline:
+                return TransportError("timeout", "response body not complete within "
+                                      f"{_seconds(options.timeout)}", url,
+                                      status=resp.status_code)
+        return HttpResponse(
+            url=resp.url or url,
+            status=resp.status_code,
+            reason=resp.reason or "",
+            headers=tuple((str(k), str(v)) for k, v in resp.headers.items()),
+            body=bytes(data),
+            elapsed=time.monotonic() - started,
+        )
+    except requests.RequestException as err:
+        return _transport_error(err, url, options)
+    except urllib3.exceptions.HTTPError as err:
+        return _transport_error(err, url, options)
+    except OSError as err:
+        return TransportError("connection", f"connection failed while reading: {err}", url)
+    finally:
+        resp.close()
+
+
+def _chunks(resp: requests.Response) -> Iterator[bytes]:
+    raw = resp.raw
+    if isinstance(raw, urllib3.HTTPResponse):
+        # read1 returns after a single read from the socket, so the deadline is checked as bytes
+        # arrive; the decoder is bounded per call, so a compressed bomb is counted as it inflates.
+        while True:
+            chunk = raw.read1(_CHUNK, decode_content=True)
+            if not chunk:
+                return
+            yield chunk
+    else:
+        yield from resp.iter_content(_CHUNK)
+
+
+def _transport_error(err: Exception, url: str, options: FetchOptions) -> TransportError:
+    chain = _causes(err)
+    if any(isinstance(e, requests.exceptions.SSLError) for e in chain):
+        return TransportError("tls", f"TLS failed: {_innermost(err)}", url)
+    if any(isinstance(e, requests.exceptions.ConnectTimeout) for e in chain):
+        return TransportError("connection", "could not connect within "
+                              f"{_seconds(options.timeout)}", url)
+    if any(isinstance(e, requests.exceptions.Timeout | urllib3.exceptions.TimeoutError)
+           for e in chain):
+        return TransportError("timeout", f"no response within {_seconds(options.timeout)}", url)
+    if any(isinstance(e, urllib3.exceptions.NameResolutionError) for e in chain):
+        host = urllib3.util.parse_url(url).host
+        return TransportError("dns", f"cannot resolve host {host!r}", url)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return TransportError("connection", "connection refused", url)
+    if any(isinstance(e, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema
+                      | requests.exceptions.InvalidSchema) for e in chain):
+        return TransportError("invalid-url", f"invalid URL: {_innermost(err)}", url)
+    if any(isinstance(e, requests.exceptions.TooManyRedirects) for e in chain):
+        return TransportError("redirect", "too many redirects", url)
+    if any(isinstance(e, urllib3.exceptions.DecodeError | requests.exceptions.ContentDecodingError)
+           for e in chain):
+        return TransportError("decode", f"response body cannot be decoded: {_innermost(err)}", url)
+    if any(isinstance(e, urllib3.exceptions.NewConnectionError) for e in chain):
+        return TransportError("connection", f"cannot connect: {_innermost(err)}", url)
+    if any(isinstance(e, requests.exceptions.ConnectionError) for e in chain):
+        return TransportError("connection", f"connection failed: {_innermost(err)}", url)
+    return TransportError("protocol", f"request failed: {_innermost(err)}", url)
+
+
+def _causes(err: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [err]
+    while todo:
+        e = todo.pop()
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        todo.extend([e.__cause__, e.__context__])
+        todo.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
+        todo.append(getattr(e, "reason", None) if isinstance(getattr(e, "reason", None),
+                                                              BaseException) else None)
+    return seen
+
+
+def _innermost(err: BaseException) -> str:
+    chain = _causes(err)
+    for e in reversed(chain):
+        text = str(e).strip()
+        if text:
+            return text
+    return type(err).__name__
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
