@@ -39,11 +39,26 @@ class VerifySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ContractsSettings:
+    """The ``[contracts]`` table: the provider's name and the contract sources it pins.
+
+    ``sources`` stay as written (relative ones are relative to the file) because the lock file
+    records them that way; ``cache`` and ``lock`` are made absolute.
+    """
+
+    provider: str | None = None
+    sources: tuple[str, ...] = ()
+    cache: str | None = None
+    lock: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """A parsed ``cdcxml.toml`` (or the empty configuration when there is none)."""
 
     path: Path | None = None
     verify: VerifySettings = field(default_factory=VerifySettings)
+    contracts: ContractsSettings = field(default_factory=ContractsSettings)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -113,6 +128,13 @@ class _Reader:
     def path(self, where: str, value: Any) -> str:
         return str(self.base / self.string(where, value))
 
+    def source(self, where: str, value: Any) -> str:
+        """A contract source: a path (made relative to the file) or a git+/installed: source."""
+        text = self.string(where, value)
+        if text.startswith(("git+", "installed:")):
+            return text
+        return str(self.base / text)
+
     def number(self, where: str, value: Any, *, minimum: float, integer: bool = False):
         ok_type = int if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, ok_type) or value < minimum:
@@ -147,7 +169,7 @@ def _read_verify(r: _Reader, value: Any) -> VerifySettings:
     t = r.table("verify", value, _VERIFY_KEYS)
     get: dict[str, Callable[[str, Any], Any]] = {
         "base-url": r.string,
-        "contracts": lambda w, v: tuple(r.path(w, x) for x in r.strings(w, v)),
+        "contracts": lambda w, v: tuple(r.source(w, x) for x in r.strings(w, v)),
         "consumers": r.strings,
         "interactions": r.strings,
         "state-url": r.string,
@@ -205,6 +227,20 @@ def _read_tls(r: _Reader, value: Any) -> dict[str, Any]:
     return out
 
 
+def _read_contracts(r: _Reader, value: Any) -> ContractsSettings:
+    t = r.table("contracts", value, {"provider", "sources", "cache", "lock"})
+    out: dict[str, Any] = {}
+    if "provider" in t:
+        out["provider"] = r.string("[contracts] provider", t["provider"])
+    if "sources" in t:
+        out["sources"] = r.strings("[contracts] sources", t["sources"])
+    for key in ("cache", "lock"):
+        if key in t:
+            out[key] = r.path(f"[contracts] {key}", t[key])
+    return ContractsSettings(**out)
+
+
 _TABLES: dict[str, Callable[[_Reader, Any], Any]] = {
     "verify": _read_verify,
+    "contracts": _read_contracts,
 }

@@ -37,9 +37,18 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import compile_cmd, lint_cmd, validate_cmd, verify_cmd
+    from . import (
+        compile_cmd,
+        lint_cmd,
+        package_cmd,
+        publish_cmd,
+        pull_cmd,
+        validate_cmd,
+        verify_cmd,
+    )
 
-    for module in (validate_cmd, compile_cmd, lint_cmd, verify_cmd):
+    for module in (validate_cmd, compile_cmd, lint_cmd, verify_cmd,
+                   package_cmd, publish_cmd, pull_cmd):
         main.add_command(module.command)
 
 

@@ -1,0 +1,26 @@
+"""``cdcxml pull``: fetch the pinned contracts into the cache and write ``cdcxml.lock``."""
+
+from __future__ import annotations
+
+import click
+
+from ..lock import Pinning, pull
+
+
+@click.command("pull")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file with a [contracts] table (default: ./cdcxml.toml).")
+@click.option("--update", is_flag=True,
+              help="Resolve every source again instead of keeping the pins of the lock.")
+@click.option("--cache", type=click.Path(file_okay=False),
+              help="Where fetched contracts are kept (default: .cdcxml-cache beside the config).")
+def command(config_path, update, cache) -> None:
+    """Resolve the sources of [contracts] in cdcxml.toml, fill the cache, write cdcxml.lock."""
+    result = pull(Pinning.from_config(config_path, cache=cache), update=update)
+    for entry in result.lock.contracts:
+        click.echo(f"{entry.consumer} {entry.version or '(no version)'}: {entry.path} "
+                   f"from {entry.source}"
+                   + (f" at {entry.commit[:12]}" if entry.commit else "")
+                   + (f" ({entry.package} {entry.package_version})" if entry.package else ""))
+    state = "wrote" if result.changed else "unchanged:"
+    click.echo(f"{state} {result.lock_path} ({len(result.lock.contracts)} contracts)")

@@ -1,0 +1,36 @@
+"""``--installed [--provider NAME]``: installed contract packages as a source for any command."""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from ..repository import installed_source
+
+
+def installed_option(sources_param: str = "contracts"):
+    """Add ``--installed`` and ``--provider`` to a command; they join its ``sources_param`` tuple.
+
+    ``--installed`` adds every installed contract package (entry point group ``cdcxml.contracts``)
+    as a source, only those for ``--provider NAME`` when given. A command with a required ``-c``
+    option should make it optional, since ``--installed`` can be the only source.
+    """
+
+    def decorate(func):
+        @click.option("--installed", is_flag=True,
+                      help="Also use every installed contract package (see --provider).")
+        @click.option("--provider", "installed_provider", metavar="NAME",
+                      help="With --installed: only packages with contracts for this provider.")
+        @functools.wraps(func)
+        def wrapper(*args, installed: bool, installed_provider: str | None, **kwargs):
+            if installed_provider and not installed:
+                raise click.UsageError("--provider is used with --installed")
+            if installed:
+                sources = tuple(kwargs.get(sources_param) or ())
+                kwargs[sources_param] = (*sources, installed_source(installed_provider))
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
