@@ -19,19 +19,17 @@ from .results import (  # noqa: E402
     XsdReport,
 )
 
-__all__ = sorted(
-    [
-        "CdcxmlError",
-        "Contract",
-        "ContractReport",
-        "DocumentReport",
-        "Finding",
-        "Interaction",
-        "Location",
-        "SchematronError",
-        "Summary",
-        "XsdReport",
-        "__version__",
-        "load_contract",
-    ]
-)
+__all__ = [
+    "CdcxmlError",
+    "Contract",
+    "ContractReport",
+    "DocumentReport",
+    "Finding",
+    "Interaction",
+    "Location",
+    "SchematronError",
+    "Summary",
+    "XsdReport",
+    "__version__",
+    "load_contract",
+]

@@ -1,0 +1,19 @@
+"""``cdcxml compile``: write the XSLT a contract compiles to."""
+
+from __future__ import annotations
+
+import click
+
+from ..contract import load_contract
+from .common import emit
+
+
+@click.command("compile")
+@click.argument("contract", type=click.Path(dir_okay=False))
+@click.option("--phase", help="Compile only this phase.")
+@click.option("--svrl", is_flag=True, help="Include fired-rule records (what SVRL output needs).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the XSLT here.")
+def command(contract, phase, svrl, output):
+    """Compile a contract to XSLT 1.0 and print it (or write it with -o)."""
+    compiled = load_contract(contract).compiled(phase, svrl=svrl)
+    emit(compiled.xslt_source, output)

@@ -1,0 +1,42 @@
+"""``cdcxml validate``: run contracts on documents."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..report import jsonout, svrl, text
+from ..sources import load_contracts
+from ..validate import document_paths, validate
+from ..xmlio import parse_file
+from .common import emit, format_option, output_option
+
+
+@click.command("validate")
+@click.option("-c", "--contract", "contracts", multiple=True, required=True,
+              help="Contract file or directory (repeatable).")
+@click.option("--phase", help="Run only this phase of each contract (#ALL, #DEFAULT or an id).")
+@format_option("text", "json", "svrl")
+@output_option
+@click.argument("documents", nargs=-1, required=True)
+def command(contracts, phase, fmt, output, documents):
+    """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
+    loaded = load_contracts(contracts)
+    for c in loaded:
+        c.compiled(phase, svrl=fmt == "svrl")
+    if fmt == "svrl":
+        items, ok = [], True
+        for name in document_paths(documents):
+            tree = parse_file(name)
+            for c in loaded:
+                result = c.run_svrl(tree, phase=phase)
+                ok = ok and not result.getroot().xpath(
+                    "//svrl:failed-assert|//svrl:successful-report",
+                    namespaces={"svrl": "http://purl.oclc.org/dsdl/svrl"})
+                items.append((name, c.consumer, result))
+        emit(svrl.render(items), output)
+        sys.exit(0 if ok else 1)
+    reports = list(validate(documents, loaded, phase=phase))
+    emit(jsonout.render(reports) if fmt == "json" else text.render(reports), output)
+    sys.exit(0 if all(r.valid for r in reports) else 1)

@@ -1,0 +1,424 @@
+"""Compile a resolved schema to one XSLT 1.0 stylesheet that walks each document once.
+
+Design: a single walk (mode ``w0``) visits the nodes the patterns can match, skipping node kinds no
+rule can match (often attributes and text). At each node it dispatches only to the patterns whose
+rules can match that node's name; each pattern is one mode whose templates are its rules in
+decreasing priority, so the first matching rule of a pattern fires and the others do not. Failures
+call ``cdcr:locate`` (a Python extension) once, which gives the node's XPath and source line.
+Output is a compact result tree of our own (``urn:cdcxml:run``) that run.py reads into findings or
+turns into SVRL.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+
+from lxml import etree
+
+from ..errors import SchematronError
+from . import xpath
+from .model import Assertion, Diagnostic, Let, Pattern, Phase, Property, Rule, Schema, Text
+from .ns import EXSL, RUN, SCH, SVRL, XSL
+
+ALLOWED_XSL_IN_TEXT = frozenset({
+    "copy-of", "value-of", "text", "if", "choose", "when", "otherwise", "for-each", "sort",
+    "variable", "number", "element", "attribute",
+})
+X = f"{{{XSL}}}"
+R = f"{{{RUN}}}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One dispatch target: a pattern, or one rule of a group (every rule of a group fires)."""
+
+    index: int
+    pattern_index: int
+    rules: tuple[Rule, ...]
+    rule_indexes: tuple[int, ...]
+
+
+@dataclass
+class Plan:
+    """What run.py needs to read the output back: tables indexed by the numbers in the output."""
+
+    patterns: list[Pattern] = field(default_factory=list)
+    rules: list[tuple[int, Rule]] = field(default_factory=list)  # (pattern index, rule)
+    assertions: list[tuple[int, Assertion]] = field(default_factory=list)  # (rule index, a)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    properties: list[Property] = field(default_factory=list)
+    phase: str | None = None
+
+
+def _avt(value: str) -> str:
+    return value.replace("{", "{{").replace("}", "}}")
+
+
+class Compiler:
+    """Turns a :class:`Schema` and the active patterns of one phase into an XSLT tree."""
+
+    def __init__(self, schema: Schema, phase: Phase | None, patterns: list[Pattern],
+                 *, svrl: bool, phase_id: str | None):
+        self.schema = schema
+        self.phase = phase
+        self.patterns = _rename_pattern_lets(schema, phase, patterns)
+        self.svrl = svrl
+        self.plan = Plan(phase=phase_id)
+        self.names: dict[str, str] = {}  # namespace uri -> generated prefix for walk templates
+
+    # -- top level ------------------------------------------------------------------------------
+    def compile(self) -> tuple[etree._ElementTree, Plan]:
+        nsmap = {"xsl": XSL, "svrl": SVRL, "cdcr": RUN, "exsl": EXSL}
+        nsmap.update({p: u for p, u in self.schema.ns if p not in nsmap})
+        root = etree.Element(X + "stylesheet", nsmap=nsmap)
+        root.set("version", "1.0")
+        root.set("extension-element-prefixes", "exsl")
+        root.set("exclude-result-prefixes", " ".join(p for p in nsmap if p != "cdcr"))
+        etree.SubElement(root, X + "output", method="xml", encoding="UTF-8")
+        for key in self.schema.keys:
+            root.append(etree.fromstring(key))
+        for let in self.schema.lets:
+            self._global_let(root, let)
+        if self.phase is not None:
+            for let in self.phase.lets:
+                self._global_let(root, let)
+        for pattern in self.patterns:
+            for let in pattern.lets:
+                self._global_let(root, let)
+
+        units_by_group: list[tuple[Pattern | None, list[Unit]]] = []
+        main_units: list[Unit] = []
+        unit_counter = itertools.count()
+        for p_index, pattern in enumerate(self.patterns):
+            self.plan.patterns.append(pattern)
+            units = []
+            rule_indexes = []
+            for rule in pattern.rules:
+                rule_indexes.append(len(self.plan.rules))
+                self.plan.rules.append((p_index, rule))
+            if pattern.first_match:
+                units.append(Unit(next(unit_counter), p_index, pattern.rules, tuple(rule_indexes)))
+            else:
+                for rule, ri in zip(pattern.rules, rule_indexes, strict=True):
+                    units.append(Unit(next(unit_counter), p_index, (rule,), (ri,)))
+            if pattern.documents:
+                units_by_group.append((pattern, units))
+            else:
+                main_units.extend(units)
+
+        start = etree.SubElement(root, X + "template", match="/")
+        out = etree.SubElement(start, R + "out")
+        if self.svrl:
+            for p_index, pattern in enumerate(self.patterns):
+                if not pattern.documents:
+                    etree.SubElement(out, R + "p", p=str(p_index))
+        walk_from = self.phase.from_ if self.phase is not None and self.phase.from_ else "/"
+        if main_units:
+            etree.SubElement(out, X + "apply-templates", select=walk_from, mode="w0")
+            self._walk(root, "w0", main_units)
+        for g, (pattern, units) in enumerate(units_by_group, start=1):
+            self._subordinate(out, pattern, g)
+            self._walk(root, f"w{g}", units)
+        for units in [main_units, *(u for _, u in units_by_group)]:
+            for unit in units:
+                self._unit(root, unit)
+        return etree.ElementTree(root), self.plan
+
+    def _global_let(self, parent: etree._Element, let: Let) -> None:
+        var = etree.SubElement(parent, X + "variable", nsmap=dict(let.ns), name=let.name)
+        if let.value is not None:
+            var.set("select", let.value)
+        else:
+            self._literal_content(var, etree.fromstring(let.content))
+
+    # -- subordinate documents ------------------------------------------------------------------
+    def _subordinate(self, out: etree._Element, pattern: Pattern, g: int) -> None:
+        p_index = self.plan.patterns.index(pattern)
+        var = f"cdcr-docs-{g}"
+        etree.SubElement(out, X + "variable", name=var, select=pattern.documents)
+        choose = etree.SubElement(out, X + "choose")
+        when = etree.SubElement(choose, X + "when", test=f"exsl:object-type(${var}) = 'node-set'")
+        other = etree.SubElement(choose, X + "otherwise")
+        if self.svrl:
+            marker = etree.SubElement(out, R + "p", p=str(p_index))
+            docs = etree.SubElement(marker, X + "attribute", name="docs")
+            each = etree.SubElement(docs, X + "for-each", select=f"${var}")
+            etree.SubElement(each, X + "value-of", select="concat(string(.), ' ')")
+            out.remove(marker)
+            out.insert(out.index(choose), marker)
+        each = etree.SubElement(when, X + "for-each", select=f"${var}")
+        etree.SubElement(each, X + "apply-templates", select="document(string(.), .)",
+                         mode=f"w{g}")
+        etree.SubElement(other, X + "apply-templates", select=f"document(string(${var}), /)",
+                         mode=f"w{g}")
+
+    # -- the walk ---------------------------------------------------------------------------------
+    def _prefix_for(self, uri: str) -> str:
+        prefix = self.names.get(uri)
+        if prefix is None:
+            prefix = f"n{len(self.names)}"
+            self.names[uri] = prefix
+        return prefix
+
+    def _walk(self, root: etree._Element, mode: str, units: list[Unit]) -> None:
+        by_kind: dict[str, list[Unit]] = {}
+        by_name: dict[tuple[str, str], list[Unit]] = {}
+        any_units: list[Unit] = []
+        for unit in units:
+            steps = set()
+            for rule in unit.rules:
+                if xpath.variables(rule.context):
+                    steps.add(xpath.StepTest("any"))
+                    continue
+                ns = dict(rule.ns)
+                steps.update(xpath.final_steps(rule.context, ns.get))
+            for step in steps:
+                if step.kind == "any":
+                    any_units.append(unit)
+                elif step.name is None or step.name.endswith("}*"):
+                    by_kind.setdefault(step.kind, []).append(unit)
+                else:
+                    by_name.setdefault((step.kind, step.name), []).append(unit)
+        any_set = set(u.index for u in any_units)
+
+        def ordered(found: list[Unit]) -> list[Unit]:
+            seen = {u.index: u for u in [*found, *any_units]}
+            return [seen[i] for i in sorted(seen)]
+
+        kinds = set(by_kind) | {k for k, _ in by_name}
+        need_attr = bool(any_set) or "attribute" in kinds
+        need_other = bool(any_set) or bool(kinds & {"text", "comment", "pi"})
+        children = "node()" if need_other else "*"
+        descend = f"@*|{children}" if need_attr else children
+
+        def template(match: str, dispatch: list[Unit], recurse: bool, priority: str | None,
+                     nsmap: dict[str, str] | None = None):
+            t = etree.SubElement(root, X + "template", nsmap=nsmap, match=match, mode=mode)
+            if priority is not None:
+                t.set("priority", priority)
+            for unit in dispatch:
+                etree.SubElement(t, X + "apply-templates", select=".", mode=f"m{unit.index}")
+            if recurse:
+                etree.SubElement(t, X + "apply-templates", select=descend, mode=mode)
+            return t
+
+        template("/", ordered(by_kind.get("root", [])), True, None)
+        template("*", ordered(by_kind.get("element", [])), True, "-1")
+        for (kind, clark), found in sorted(by_name.items()):
+            uri, local = clark[1:].split("}", 1)
+            nsmap = None
+            if uri:
+                prefix = self._prefix_for(uri)
+                nsmap = {prefix: uri}
+                local = f"{prefix}:{local}"
+            if kind == "element":
+                template(local, ordered(found + by_kind.get("element", [])), True, "1", nsmap)
+            elif kind == "attribute":
+                template(f"@{local}", ordered(found + by_kind.get("attribute", [])), False, "1",
+                         nsmap)
+        if need_attr:
+            template("@*", ordered(by_kind.get("attribute", [])), False, "-1")
+        if need_other:
+            template("text()", ordered(by_kind.get("text", [])), False, None)
+            template("comment()", ordered(by_kind.get("comment", [])), False, None)
+            template("processing-instruction()", ordered(by_kind.get("pi", [])), False, None)
+
+    # -- a pattern's rules ----------------------------------------------------------------------
+    def _unit(self, root: etree._Element, unit: Unit) -> None:
+        mode = f"m{unit.index}"
+        n = len(unit.rules)
+        membership = any(xpath.variables(r.context) for r in unit.rules)
+        if membership:
+            self._membership_unit(root, unit)
+            return
+        for i, (rule, ri) in enumerate(zip(unit.rules, unit.rule_indexes, strict=True)):
+            t = etree.SubElement(root, X + "template", nsmap=dict(rule.ns), match=rule.context,
+                                 mode=mode, priority=str(n - i))
+            self._rule_body(t, rule, ri)
+        etree.SubElement(root, X + "template", match="/|@*|node()", mode=mode, priority="-1")
+
+    def _membership_unit(self, root: etree._Element, unit: Unit) -> None:
+        # XSLT 1.0 forbids variables in match patterns: test membership in a global node-set.
+        mode = f"m{unit.index}"
+        t = etree.SubElement(root, X + "template", match="/|@*|node()", mode=mode)
+        choose = etree.SubElement(t, X + "choose")
+        for rule, ri in zip(unit.rules, unit.rule_indexes, strict=True):
+            var = f"cdcr-ctx-{ri}"
+            etree.SubElement(root, X + "variable", nsmap=dict(rule.ns), name=var,
+                             select=xpath.pattern_to_expression(rule.context))
+            when = etree.SubElement(choose, X + "when", nsmap=dict(rule.ns),
+                                    test=f"count(.|${var}) = count(${var})")
+            self._rule_body(when, rule, ri)
+
+    def _rule_body(self, parent: etree._Element, rule: Rule, ri: int) -> None:
+        for let in rule.lets:
+            var = etree.SubElement(parent, X + "variable", nsmap=dict(let.ns), name=let.name)
+            if let.value is not None:
+                var.set("select", let.value)
+            else:
+                self._literal_content(var, etree.fromstring(let.content))
+        if self.svrl:
+            fired = etree.SubElement(parent, R + "r", r=str(ri))
+            doc = etree.SubElement(fired, X + "attribute", name="d")
+            etree.SubElement(doc, X + "value-of", select="cdcr:uri(/*)")
+        p_index = self.plan.rules[ri][0]
+        pattern = self.plan.patterns[p_index]
+        for a in rule.assertions:
+            ai = len(self.plan.assertions)
+            self.plan.assertions.append((ri, a))
+            if a.kind == "assert":
+                choose = etree.SubElement(parent, X + "choose")
+                etree.SubElement(choose, X + "when", test=a.test)
+                body = etree.SubElement(choose, X + "otherwise")
+            else:
+                body = etree.SubElement(parent, X + "if", test=a.test)
+            self._finding(body, rule, pattern, a, ai)
+
+    def _finding(self, parent: etree._Element, rule: Rule, pattern: Pattern, a: Assertion,
+                 ai: int) -> None:
+        f = etree.SubElement(parent, R + "f", a=str(ai))
+        subject = a.subject or rule.subject
+        loc = etree.SubElement(f, X + "attribute", name="l")
+        if subject:
+            etree.SubElement(loc, X + "value-of",
+                             select=f"cdcr:locate(({subject})[1] | self::node()[not(({subject})[1])], /*)")
+        else:
+            etree.SubElement(loc, X + "value-of", select="cdcr:locate(., /*)")
+        text = etree.SubElement(f, R + "t")
+        self._message_content(text, etree.fromstring(a.text.content))
+        for did in a.diagnostics:
+            diag = _lookup(pattern.diagnostics, self.schema.diagnostics, did)
+            di = len(self.plan.diagnostics)
+            self.plan.diagnostics.append(diag)
+            d = etree.SubElement(f, R + "d", i=str(di))
+            self._message_content(d, etree.fromstring(diag.text.content))
+        for pid in a.properties:
+            prop = _lookup(pattern.properties, self.schema.properties, pid)
+            pi = len(self.plan.properties)
+            self.plan.properties.append(prop)
+            p = etree.SubElement(f, R + "pr", i=str(pi))
+            self._message_content(p, etree.fromstring(prop.text.content))
+
+    # -- human text -----------------------------------------------------------------------------
+    def _text(self, parent: etree._Element, value: str | None) -> None:
+        if value:
+            etree.SubElement(parent, X + "text").text = value
+
+    def _message_content(self, parent: etree._Element, holder: etree._Element) -> None:
+        self._text(parent, holder.text)
+        for child in holder:
+            if not isinstance(child.tag, str):
+                self._text(parent, child.tail)
+                continue
+            q = etree.QName(child)
+            if q.namespace == SCH and q.localname == "value-of":
+                etree.SubElement(parent, X + "value-of", nsmap=_nsmap(child),
+                                 select=child.get("select", "."))
+            elif q.namespace == SCH and q.localname == "name":
+                path = child.get("path")
+                etree.SubElement(parent, X + "value-of", nsmap=_nsmap(child),
+                                 select=f"name({path})" if path else "name()")
+            elif q.namespace == SCH and q.localname in ("emph", "dir", "span"):
+                el = etree.SubElement(parent, f"{{{SVRL}}}{q.localname}")
+                for attr in ("class", "value"):
+                    if child.get(attr) is not None:
+                        el.set(attr, _avt(child.get(attr)))
+                self._message_content(el, child)
+            elif q.namespace == XSL:
+                if q.localname not in ALLOWED_XSL_IN_TEXT:
+                    raise SchematronError(f"xsl:{q.localname} is not allowed in assertion text")
+                copy_el = etree.fromstring(etree.tostring(child, with_tail=False))
+                parent.append(copy_el)
+            elif q.namespace == SCH:
+                self._message_content(parent, child)
+            else:
+                self._literal_element(parent, child)
+                self._text(parent, child.tail)
+                continue
+            self._text(parent, child.tail)
+
+    def _literal_content(self, parent: etree._Element, holder: etree._Element) -> None:
+        self._text(parent, holder.text)
+        for child in holder:
+            if isinstance(child.tag, str):
+                self._literal_element(parent, child)
+            self._text(parent, child.tail)
+
+    def _literal_element(self, parent: etree._Element, el: etree._Element) -> None:
+        # Built with xsl:element/xsl:attribute so nothing in it is executed or evaluated.
+        q = etree.QName(el)
+        new = etree.SubElement(parent, X + "element", name=_avt(q.localname),
+                               namespace=_avt(q.namespace or ""))
+        for name, value in el.attrib.items():
+            aq = etree.QName(name)
+            attr = etree.SubElement(new, X + "attribute", name=_avt(aq.localname),
+                                    namespace=_avt(aq.namespace or ""))
+            self._text(attr, value)
+        self._literal_content(new, el)
+
+
+def _nsmap(el: etree._Element) -> dict[str, str]:
+    return {k: v for k, v in el.nsmap.items() if k is not None}
+
+
+def _lookup(local, schema_level, ident):
+    for item in local:
+        if item.id == ident:
+            return item
+    for item in schema_level:
+        if item.id == ident:
+            return item
+    raise SchematronError(f"no diagnostic or property with id {ident!r}")
+
+
+def _rename_pattern_lets(schema: Schema, phase: Phase | None,
+                         patterns: list[Pattern]) -> list[Pattern]:
+    """Pattern lets become global variables: rename the ones two patterns share."""
+    taken = {let.name for let in schema.lets}
+    if phase is not None:
+        taken |= {let.name for let in phase.lets}
+    out = []
+    for i, pattern in enumerate(patterns):
+        mapping = {}
+        for let in pattern.lets:
+            if let.name in taken:
+                mapping[let.name] = f"{let.name}.p{i}"
+            taken.add(mapping.get(let.name, let.name))
+        out.append(_rename(pattern, mapping) if mapping else pattern)
+    return out
+
+
+def _rename(pattern: Pattern, mapping: dict[str, str]) -> Pattern:
+    rv = xpath.rename_variables
+
+    def text(t: Text) -> Text:
+        holder = etree.fromstring(t.content)
+        for el in holder.iter():
+            if isinstance(el.tag, str):
+                for attr in ("select", "path", "test"):
+                    if el.get(attr) is not None:
+                        el.set(attr, rv(el.get(attr), mapping))
+        return replace(t, content=etree.tostring(holder))
+
+    def let(x: Let) -> Let:
+        return replace(x, name=mapping.get(x.name, x.name),
+                       value=rv(x.value, mapping) if x.value is not None else None)
+
+    rules = tuple(
+        replace(
+            r,
+            context=rv(r.context, mapping),
+            subject=rv(r.subject, mapping) if r.subject else r.subject,
+            lets=tuple(replace(x, value=rv(x.value, mapping) if x.value is not None else None)
+                       for x in r.lets),
+            assertions=tuple(
+                replace(a, test=rv(a.test, mapping), text=text(a.text),
+                        subject=rv(a.subject, mapping) if a.subject else a.subject)
+                for a in r.assertions),
+        )
+        for r in pattern.rules
+    )
+    return replace(pattern, lets=tuple(let(x) for x in pattern.lets), rules=rules,
+                   diagnostics=tuple(replace(d, text=text(d.text)) for d in pattern.diagnostics),
+                   properties=tuple(replace(p, text=text(p.text)) for p in pattern.properties))

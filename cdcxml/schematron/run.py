@@ -1,0 +1,293 @@
+"""Apply a compiled schema to a document and read the result into findings or SVRL."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from lxml import etree
+
+from .. import results, xmlio
+from ..errors import RunError, SchematronError
+from .compile import Plan
+from .model import Schema
+from .ns import RUN, SVRL, XML
+
+R = f"{{{RUN}}}"
+S = f"{{{SVRL}}}"
+
+_state = threading.local()
+
+
+def _normalize(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Locator:
+    """Turns a node handed to ``cdcr:locate`` into its XPath (with the schema's prefixes) and line."""
+
+    def __init__(self, ns: dict[str, str]):
+        self.prefix: dict[str, str] = {}
+        for prefix, uri in ns.items():
+            self.prefix.setdefault(uri, prefix)
+
+    def _name(self, tag: str) -> str:
+        q = etree.QName(tag)
+        if not q.namespace:
+            return q.localname
+        prefix = self.prefix.get(q.namespace)
+        if prefix:
+            return f"{prefix}:{q.localname}"
+        return f"*[local-name()='{q.localname}' and namespace-uri()='{q.namespace}']"
+
+    def element_path(self, el: etree._Element) -> str:
+        steps = []
+        node = el
+        while node is not None:
+            if isinstance(node, etree._Comment):
+                n = 1 + sum(1 for _ in node.itersiblings(etree.Comment, preceding=True))
+                steps.append(f"comment()[{n}]")
+            elif isinstance(node, etree._ProcessingInstruction):
+                n = 1 + sum(1 for s in node.itersiblings(etree.PI, preceding=True)
+                            if s.target == node.target)
+                steps.append(f"processing-instruction('{node.target}')[{n}]")
+            else:
+                n = 1 + sum(1 for _ in node.itersiblings(node.tag, preceding=True))
+                steps.append(f"{self._name(node.tag)}[{n}]")
+            node = node.getparent()
+        return "/" + "/".join(reversed(steps))
+
+    def locate(self, node, roots) -> tuple[int | None, str | None, str]:
+        """(line, document URL, XPath) of a node from the transformed (or a subordinate) document."""
+        root = roots[0] if roots else None
+        url = root.getroottree().docinfo.URL if root is not None else None
+        if node is None:
+            return (root.sourceline if root is not None else None), url, "/"
+        if isinstance(node, etree._Element):
+            return node.sourceline, url, self.element_path(node)
+        parent = node.getparent() if hasattr(node, "getparent") else None
+        if parent is None:
+            return None, url, "/"
+        if getattr(node, "is_attribute", False):
+            return parent.sourceline, url, f"{self.element_path(parent)}/@{self._name(node.attrname)}"
+        if getattr(node, "is_tail", False):
+            owner = parent.getparent()
+            base = self.element_path(owner) if owner is not None else ""
+            n = (1 if owner is not None and owner.text else 0) + 1 + sum(
+                1 for s in parent.itersiblings(preceding=True) if s.tail)
+            return parent.sourceline, url, f"{base}/text()[{n}]"
+        return parent.sourceline, url, f"{self.element_path(parent)}/text()[1]"
+
+
+class _DocumentResolver(etree.Resolver):
+    """Lets ``document()`` read files only inside the allowed folders, through the safe loader."""
+
+    def __init__(self, folders: tuple[Path, ...]):
+        super().__init__()
+        self.folders = folders
+
+    def resolve(self, url, pubid, context):
+        parsed = urlparse(url)
+        if parsed.scheme not in ("", "file"):
+            raise RunError(f"document({url!r}) refused: only local files may be read")
+        path = Path(unquote(parsed.path)).resolve()
+        allowed = (*self.folders, *getattr(_state, "folders", ()))
+        if not any(path.is_relative_to(f) for f in allowed):
+            raise RunError(f"document({url!r}) refused: outside the contract's and the "
+                           "document's folders")
+        data = xmlio.read_bytes(path)
+        xmlio.parse_bytes(data, str(path))  # refuse DOCTYPEs and the like before libxml2 sees it
+        return self.resolve_string(data, context, base_url=path.as_uri())
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one run: findings, and the raw output for SVRL."""
+
+    findings: tuple[results.Finding, ...]
+    raw: etree._Element
+    compiled: Compiled
+    document: str | None
+
+    def svrl(self) -> etree._ElementTree:
+        """The run as an SVRL document."""
+        return self.compiled.to_svrl(self.raw)
+
+
+class Compiled:
+    """A compiled schema for one phase: reusable, cheap to apply to many documents."""
+
+    def __init__(self, schema: Schema, plan: Plan, xslt_tree: etree._ElementTree,
+                 folder: Path | None):
+        self.schema = schema
+        self.plan = plan
+        self.xslt_source = etree.tostring(xslt_tree, pretty_print=True, encoding="UTF-8",
+                                          xml_declaration=True)
+        self.ns = dict(schema.ns)
+        self.locator = Locator(self.ns)
+        uses_documents = b"document(" in self.xslt_source
+        folders = (folder,) if folder else ()
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        parser.resolvers.add(_DocumentResolver(folders))
+        access = (etree.XSLTAccessControl(read_file=True, write_file=False, create_dir=False,
+                                          read_network=False, write_network=False)
+                  if uses_documents else etree.XSLTAccessControl.DENY_ALL)
+        tree = etree.fromstring(self.xslt_source, parser).getroottree()
+        extensions = {(RUN, "locate"): self._locate, (RUN, "uri"): self._uri}
+        try:
+            self.xslt = etree.XSLT(tree, access_control=access, extensions=extensions)
+        except etree.XSLTParseError as err:
+            raise SchematronError(_xslt_error(err), path=schema.where.file) from err
+
+    # extension functions ------------------------------------------------------------------------
+    def _locate(self, _ctx, nodes, roots):
+        line, url, path = self.locator.locate(nodes[0] if nodes else None, roots)
+        return f"{line or ''}\t{url or ''}\t{path}"
+
+    @staticmethod
+    def _uri(_ctx, roots):
+        return (roots[0].getroottree().docinfo.URL or "") if roots else ""
+
+    # running ------------------------------------------------------------------------------------
+    def run(self, tree: etree._ElementTree) -> Outcome:
+        """Apply to a parsed document."""
+        url = tree.docinfo.URL
+        folders = ()
+        if url and url.startswith("file:"):
+            folders = (Path(unquote(urlparse(url).path)).resolve().parent,)
+        _state.folders = folders
+        try:
+            result = self.xslt(tree)
+        except etree.XSLTApplyError as err:
+            raise RunError(f"the contract could not be applied: {_xslt_error(err)}",
+                           path=self.schema.where.file) from err
+        except RunError:
+            raise
+        finally:
+            _state.folders = ()
+        raw = result.getroot()
+        if raw is None:
+            raise RunError("the contract produced no result", path=self.schema.where.file)
+        return Outcome(self.findings(raw, url), raw, self, url)
+
+    def findings(self, raw: etree._Element, url: str | None) -> tuple[results.Finding, ...]:
+        """Read the findings out of a raw result."""
+        out = []
+        plan = self.plan
+        for f in raw.iterchildren(R + "f"):
+            ri, a = plan.assertions[int(f.get("a"))]
+            _, rule = plan.rules[ri]
+            pattern = plan.patterns[plan.rules[ri][0]]
+            line, doc, path = f.get("l", "\t\t").split("\t", 2)
+            location = results.Location(path, int(line) if line else None,
+                                        doc if doc and doc != url else None)
+            diagnostics, properties, message = [], [], ""
+            for child in f:
+                if child.tag == R + "t":
+                    message = _normalize(child.xpath("string()"))
+                elif child.tag == R + "d":
+                    d = plan.diagnostics[int(child.get("i"))]
+                    diagnostics.append(results.Diagnostic(d.id, _normalize(child.xpath("string()")),
+                                                          d.text.lang))
+                elif child.tag == R + "pr":
+                    p = plan.properties[int(child.get("i"))]
+                    properties.append(results.Property(p.id, _normalize(child.xpath("string()")),
+                                                       p.role, p.scheme))
+            out.append(results.Finding(
+                kind=a.kind, id=a.id, pattern=pattern.id, context=rule.context, test=a.test,
+                message=message, location=location, role=a.role or rule.role,
+                flag=a.flag or rule.flag, lang=a.text.lang, diagnostics=tuple(diagnostics),
+                properties=tuple(properties)))
+        return tuple(out)
+
+    # SVRL ---------------------------------------------------------------------------------------
+    def to_svrl(self, raw: etree._Element) -> etree._ElementTree:
+        """Rebuild the raw output as SVRL: active patterns in order, each with its fired rules."""
+        plan = self.plan
+        nsmap = {"svrl": SVRL}
+        nsmap.update({p: u for p, u in self.schema.ns if p not in nsmap and p})
+        out = etree.Element(S + "schematron-output", nsmap=nsmap)
+        _set(out, "title", self.schema.title)
+        _set(out, "phase", plan.phase)
+        _set(out, "schemaVersion", self.schema.schema_version)
+        for prefix, uri in self.schema.ns:
+            etree.SubElement(out, S + "ns-prefix-in-attribute-values", prefix=prefix, uri=uri)
+        groups: dict[int, list[etree._Element]] = {i: [] for i in range(len(plan.patterns))}
+        docs: dict[int, str] = {}
+        for child in raw:
+            if child.tag == R + "p":
+                docs[int(child.get("p"))] = _normalize(child.get("docs", ""))
+            elif child.tag == R + "r":
+                ri = int(child.get("r"))
+                p_index, rule = plan.rules[ri]
+                fired = etree.Element(S + "fired-rule", context=rule.context)
+                for attr, value in (("id", rule.id), ("role", rule.role), ("flag", rule.flag),
+                                    ("document", child.get("d"))):
+                    _set(fired, attr, value)
+                groups[p_index].append(fired)
+            elif child.tag == R + "f":
+                ri, a = plan.assertions[int(child.get("a"))]
+                p_index, rule = plan.rules[ri]
+                groups[p_index].append(self._svrl_finding(child, a, rule))
+        for i, pattern in enumerate(plan.patterns):
+            active = etree.SubElement(out, S + "active-pattern")
+            _set(active, "id", pattern.id)
+            _set(active, "name", pattern.name)
+            _set(active, "role", pattern.role)
+            _set(active, "documents", docs.get(i) if pattern.documents else None)
+            out.extend(groups[i])
+        return etree.ElementTree(out)
+
+    def _svrl_finding(self, raw_f: etree._Element, a, rule) -> etree._Element:
+        tag = "failed-assert" if a.kind == "assert" else "successful-report"
+        el = etree.Element(S + tag)
+        line, doc, path = raw_f.get("l", "\t\t").split("\t", 2)
+        _set(el, "id", a.id)
+        _set(el, "role", a.role or rule.role)
+        _set(el, "flag", a.flag or rule.flag)
+        el.set("test", a.test)
+        el.set("location", path)
+        _set(el, f"{{{XML}}}lang", a.text.lang)
+        message = None
+        for child in raw_f:
+            if child.tag == R + "d":
+                d = self.plan.diagnostics[int(child.get("i"))]
+                ref = etree.SubElement(el, S + "diagnostic-reference", diagnostic=d.id)
+                ref.append(_svrl_text(child, d.text))
+            elif child.tag == R + "pr":
+                p = self.plan.properties[int(child.get("i"))]
+                ref = etree.SubElement(el, S + "property-reference", property=p.id)
+                _set(ref, "role", p.role)
+                _set(ref, "scheme", p.scheme)
+                ref.append(_svrl_text(child, p.text))
+            elif child.tag == R + "t":
+                message = _svrl_text(child, a.text, lang=False)
+        if message is not None:
+            el.append(message)
+        return el
+
+
+def _svrl_text(raw: etree._Element, text, *, lang: bool = True) -> etree._Element:
+    el = etree.Element(S + "text")
+    if lang:
+        _set(el, f"{{{XML}}}lang", text.lang)
+    for attr in ("see", "icon", "fpi"):
+        _set(el, attr, getattr(text, attr))
+    el.text = raw.text
+    for child in raw:
+        el.append(child)
+    return el
+
+
+def _set(el: etree._Element, name: str, value: str | None) -> None:
+    if value is not None:
+        el.set(name, value)
+
+
+def _xslt_error(err: Exception) -> str:
+    log = getattr(err, "error_log", None)
+    messages = [e.message for e in log] if log else []
+    messages = [m for m in messages if m] or [str(err)]
+    return "; ".join(dict.fromkeys(_normalize(m) for m in messages))
