@@ -7,6 +7,7 @@ trickles a byte a second, or never finishes its headers, cannot hold a run.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -119,26 +120,27 @@ def fetch(
 def _exchange_with_deadline(sess, method, url, headers, body, json, options):
     # The exchange runs in its own thread so that the deadline holds for every phase, including a
     # server that never finishes its headers; the worker notices cancellation between reads.
-    started = time.monotonic()
-    deadline = started + options.timeout
+    deadline = time.monotonic() + options.timeout
     box: dict[str, object] = {}
     cancelled = threading.Event()
 
     def work() -> None:
         box["outcome"] = _exchange(sess, method, url, headers, body, json, options, deadline,
-                                   cancelled)
+                                   cancelled, box)
 
     worker = threading.Thread(target=work, name="cdcxml-fetch", daemon=True)
     worker.start()
     worker.join(max(0.0, deadline - time.monotonic()))
     if worker.is_alive():
         cancelled.set()
-        return TransportError("timeout", f"no complete response within {_seconds(options.timeout)}",
-                              url)
+        status = box.get("status")
+        what = "response body not complete" if status is not None else "no complete response"
+        return TransportError("timeout", f"{what} within {_seconds(options.timeout)}", url,
+                              status=status)
     return box["outcome"]
 
 
-def _exchange(sess, method, url, headers, body, json, options, deadline, cancelled):
+def _exchange(sess, method, url, headers, body, json, options, deadline, cancelled, progress):
     started = time.monotonic()
     remaining = max(0.001, deadline - started)
     try:
@@ -152,6 +154,7 @@ def _exchange(sess, method, url, headers, body, json, options, deadline, cancell
     except (ValueError, OSError) as err:
         # Adapters a caller mounts may raise plain errors; they are still this exchange's failure.
         return TransportError("protocol", f"request failed: {err}", url)
+    progress["status"] = resp.status_code
     try:
         if resp.status_code in _REDIRECT_STATUSES and not options.allow_redirects:
             target = resp.headers.get("Location")
@@ -202,30 +205,34 @@ def _chunks(resp: requests.Response) -> Iterator[bytes]:
 
 def _transport_error(err: Exception, url: str, options: FetchOptions) -> TransportError:
     chain = _causes(err)
-    if any(isinstance(e, requests.exceptions.SSLError) for e in chain):
+
+    def seen(*kinds: type) -> bool:
+        return any(isinstance(e, kinds) for e in chain)
+
+    # urllib3's NewConnectionError subclasses its ConnectTimeoutError: test the precise causes first.
+    if seen(requests.exceptions.SSLError):
         return TransportError("tls", f"TLS failed: {_innermost(err)}", url)
-    if any(isinstance(e, requests.exceptions.ConnectTimeout) for e in chain):
-        return TransportError("connection", "could not connect within "
-                              f"{_seconds(options.timeout)}", url)
-    if any(isinstance(e, requests.exceptions.Timeout | urllib3.exceptions.TimeoutError)
-           for e in chain):
-        return TransportError("timeout", f"no response within {_seconds(options.timeout)}", url)
-    if any(isinstance(e, urllib3.exceptions.NameResolutionError) for e in chain):
+    if seen(urllib3.exceptions.NameResolutionError, socket.gaierror):
         host = urllib3.util.parse_url(url).host
         return TransportError("dns", f"cannot resolve host {host!r}", url)
-    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+    if seen(ConnectionRefusedError):
         return TransportError("connection", "connection refused", url)
-    if any(isinstance(e, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema
-                      | requests.exceptions.InvalidSchema) for e in chain):
+    if seen(requests.exceptions.ConnectTimeout):
+        return TransportError("connection", "could not connect within "
+                              f"{_seconds(options.timeout)}", url)
+    if seen(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError,
+            socket.timeout):
+        return TransportError("timeout", f"no response within {_seconds(options.timeout)}", url)
+    if seen(requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema, urllib3.exceptions.LocationParseError):
         return TransportError("invalid-url", f"invalid URL: {_innermost(err)}", url)
-    if any(isinstance(e, requests.exceptions.TooManyRedirects) for e in chain):
+    if seen(requests.exceptions.TooManyRedirects):
         return TransportError("redirect", "too many redirects", url)
-    if any(isinstance(e, urllib3.exceptions.DecodeError | requests.exceptions.ContentDecodingError)
-           for e in chain):
+    if seen(urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError):
         return TransportError("decode", f"response body cannot be decoded: {_innermost(err)}", url)
-    if any(isinstance(e, urllib3.exceptions.NewConnectionError) for e in chain):
+    if seen(urllib3.exceptions.NewConnectionError):
         return TransportError("connection", f"cannot connect: {_innermost(err)}", url)
-    if any(isinstance(e, requests.exceptions.ConnectionError) for e in chain):
+    if seen(requests.exceptions.ConnectionError, urllib3.exceptions.ProtocolError):
         return TransportError("connection", f"connection failed: {_innermost(err)}", url)
     return TransportError("protocol", f"request failed: {_innermost(err)}", url)
 
