@@ -22,7 +22,7 @@ from . import xmlio
 from .contract import CDC_NS, load_contract
 from .errors import CdcxmlError, ContractError
 from .fsutil import write_atomic
-from .repository import RepositoryError, contract_file_set, run_git
+from .repository import RepositoryError, contract_file_set, contracts_only, run_git
 from .sources import contract_files
 
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
@@ -86,7 +86,7 @@ def bundles(sources: Iterable[str | Path], version: str) -> list[Bundle]:
     for source in sources:
         path = Path(source)
         root = path if path.is_dir() else path.parent
-        for file in contract_files(path):
+        for file in contracts_only(contract_files(path), root):
             contract = load_contract(file)
             meta = _contract_element(file)
             name = str(file)
@@ -129,9 +129,36 @@ def _contract_element(path: Path) -> etree._Element | None:
 def _with_version(data: bytes, name: str, version: str) -> bytes:
     tree = xmlio.parse_bytes(data, name)
     meta = tree.getroot().find(f"{{{CDC_NS}}}contract")
-    meta.set("version", version)
     encoding = tree.docinfo.encoding or "UTF-8"
+    # Insert the attribute into the text itself so the copy reads like the author's file.
+    text = data.decode(encoding)
+    lines = text.splitlines(keepends=True)
+    end = sum(len(line) for line in lines[: meta.sourceline or len(lines)])
+    tag = f"<{meta.prefix}:contract" if meta.prefix else "<contract"
+    starts = [m.end() for m in re.finditer(re.escape(tag) + r"(?=[\s/>])", text[:end])]
+    if starts:
+        at = _tag_end(text, starts[-1])
+        gap = "" if text[at - 1].isspace() else " "
+        edited = f'{text[:at]}{gap}version="{version}"{text[at:]}'.encode(encoding)
+        check = xmlio.parse_bytes(edited, name).getroot().find(f"{{{CDC_NS}}}contract")
+        if check is not None and check.get("version") == version:
+            return edited
+    meta.set("version", version)
     return etree.tostring(tree, xml_declaration=True, encoding=encoding) + b"\n"
+
+
+def _tag_end(text: str, start: int) -> int:
+    """Where the attributes of the start tag beginning before ``start`` end (before / or >)."""
+    quote = None
+    for i in range(start, len(text)):
+        ch = text[i]
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ">":
+            return i - 1 if text[i - 1] == "/" else i
+    return start
 
 
 # -- targets ------------------------------------------------------------------------------------

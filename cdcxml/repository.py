@@ -155,8 +155,8 @@ def resolve(source: str | Path, *, base: Path | None = None, cache: Path | None 
     if is_installed_source(text):
         return resolve_installed(text[len(INSTALLED_PREFIX):] or None, source=text)
     path = (base / text) if base and not Path(text).is_absolute() else Path(text)
-    files = contract_files(path)
     root = path if path.is_dir() else path.parent
+    files = contracts_only(contract_files(path), root)
     return [ResolvedSource(text, "path", root, tuple(files))]
 
 
@@ -273,7 +273,7 @@ def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None =
         own = snapshot / tag["provider"] / tag["consumer"]
         if own.is_dir():
             folder = own
-    files = contract_files(folder)
+    files = contracts_only(contract_files(folder), snapshot)
     return ResolvedSource(source, "git", snapshot, tuple(files), commit=commit, ref=spec.ref)
 
 
@@ -291,7 +291,7 @@ def resolve_installed(provider: str | None = None, *,
     for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
                      key=lambda e: (e.dist.name if e.dist else "", e.name)):
         folder = _entry_point_folder(ep)
-        files = contract_files(folder)
+        files = contracts_only(contract_files(folder), folder)
         if provider is not None:
             files = [f for f in files
                      if _canonical(load_contract(f).provider or "") == _canonical(provider)]
@@ -342,6 +342,14 @@ def contract_file_set(contract: Path, root: Path | None = None) -> list[Path]:
         if current is contract or current.suffix in (".sch", ".schematron"):
             pending.extend(_references(current, root))
     return result
+
+
+def contracts_only(files: list[Path], root: Path) -> list[Path]:
+    """The files that are contracts: those no other file of the list includes."""
+    included: set[Path] = set()
+    for f in files:
+        included.update(p.resolve() for p in contract_file_set(f, root)[1:])
+    return [f for f in files if f.resolve() not in included]
 
 
 def _references(path: Path, root: Path) -> list[Path]:
