@@ -39,6 +39,11 @@ def _local(el: etree._Element) -> str | None:
     return q.localname if q.namespace == SCH else None
 
 
+def _id(el: etree._Element) -> str | None:
+    """An element's id: ``@id``, or ``@xml:id`` as includes by fragment use."""
+    return el.get("id") or el.get(f"{{{XML}}}id")
+
+
 def _children(el: etree._Element, *names: str) -> list[etree._Element]:
     return [c for c in el if _local(c) in names]
 
@@ -95,8 +100,8 @@ class Builder:
         _unique_ids(self, [*(p for ps in _children(root, "properties")
                              for p in _children(ps, "property"))], "property")
         self.global_rules = {
-            r.get("id"): r for rs in _children(root, "rules") for r in _children(rs, "rule")
-            if r.get("abstract") == "true" and r.get("id")
+            _id(r): r for rs in _children(root, "rules") for r in _children(rs, "rule")
+            if r.get("abstract") == "true" and _id(r)
         }
         abstract = {}
         for p in _children(root, "pattern", "group"):
@@ -233,14 +238,14 @@ class Builder:
             first_match = _local(el) != "group"
             where_el = el
         _flatten(body, "rules")
-        abstract_rules = {r.get("id"): r for r in _children(body, "rule")
-                          if r.get("abstract") == "true" and r.get("id")}
-        concrete = {r.get("id"): r for r in _children(body, "rule")
-                    if r.get("abstract") != "true" and r.get("id")}
+        abstract_rules = {_id(r): r for r in _children(body, "rule")
+                          if r.get("abstract") == "true" and _id(r)}
+        concrete = {_id(r): r for r in _children(body, "rule")
+                    if r.get("abstract") != "true" and _id(r)}
         rules = []
         for r in _children(body, "rule"):
             if r.get("abstract") == "true":
-                if not r.get("id"):
+                if not _id(r):
                     raise self.error(r, "an abstract rule needs an id")
                 continue
             rules.append(self.rule(r, abstract_rules, concrete))
@@ -327,6 +332,7 @@ class Builder:
             subject=el.get("subject"),
             diagnostics=tuple((el.get("diagnostics") or "").split()),
             properties=tuple((el.get("properties") or "").split()),
+            ns=self.ns_of(el),
         )
 
 

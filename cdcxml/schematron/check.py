@@ -43,16 +43,19 @@ class Checker:
     def run(self) -> None:
         globals_: list[Let] = list(self.schema.lets)
         if self.phase is not None:
-            names = {let.name for let in globals_}
-            for let in self.phase.lets:
-                if let.name in names:
-                    raise self._err(let.where, f"let {let.name!r} in phase {self.phase.id!r} "
-                                    "collides with a schema let of the same name")
             globals_ += self.phase.lets
             if self.phase.from_:
                 self.expr(self.phase.from_, "phase from", self.phase.where or self.schema.where,
                           self.schema.ns, {g.name for g in globals_})
-        gnames = {g.name for g in globals_}
+        # Pattern lets are global variables (ISO 2016 §5.4.5): one namespace for all of them.
+        for pattern in self.patterns:
+            globals_ += pattern.lets
+        gnames: set[str] = set()
+        for let in globals_:
+            if let.name in gnames:
+                raise self._err(let.where, f"let {let.name!r} is defined twice among the schema, "
+                                "phase and pattern variables")
+            gnames.add(let.name)
         for let in globals_:
             self.let(let, gnames)
         for pattern in self.patterns:
@@ -91,15 +94,7 @@ class Checker:
     def pattern(self, pattern: Pattern, gnames: set[str]) -> None:
         if pattern.documents:
             self.expr(pattern.documents, "pattern documents", pattern.where, self.schema.ns, gnames)
-        pnames = set()
-        for let in pattern.lets:
-            if let.name in gnames:
-                raise self._err(let.where, f"let {let.name!r} collides with a let of the same "
-                                "name in an enclosing scope")
-            pnames.add(let.name)
-        scope = gnames | pnames
-        for let in pattern.lets:
-            self.let(let, scope)
+        scope = gnames
         diags = {d.id: d for d in (*self.schema.diagnostics, *pattern.diagnostics)}
         props = {p.id: p for p in (*self.schema.properties, *pattern.properties)}
         for rule in pattern.rules:
@@ -114,17 +109,17 @@ class Checker:
                 self.let(let, local)
                 local.add(let.name)
             for a in rule.assertions:
-                self.expr(a.test, f"{a.kind} test", a.where, rule.ns, local)
+                self.expr(a.test, f"{a.kind} test", a.where, a.ns, local)
                 if a.subject:
-                    self.expr(a.subject, f"{a.kind} subject", a.where, rule.ns, local)
-                self.text(a.text, a.where, rule.ns, local)
+                    self.expr(a.subject, f"{a.kind} subject", a.where, a.ns, local)
+                self.text(a.text, a.where, a.ns, local)
                 for did in a.diagnostics:
                     if did not in diags:
                         raise self._err(a.where, f"{a.kind} refers to the undefined diagnostic "
                                         f"{did!r}")
-                    self.text(diags[did].text, a.where, rule.ns, local)
+                    self.text(diags[did].text, a.where, a.ns, local)
                 for pid in a.properties:
                     if pid not in props:
                         raise self._err(a.where, f"{a.kind} refers to the undefined property "
                                         f"{pid!r}")
-                    self.text(props[pid].text, a.where, rule.ns, local)
+                    self.text(props[pid].text, a.where, a.ns, local)

@@ -12,13 +12,13 @@ turns into SVRL.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lxml import etree
 
 from ..errors import SchematronError
 from . import xpath
-from .model import Assertion, Diagnostic, Let, Pattern, Phase, Property, Rule, Schema, Text
+from .model import Assertion, Diagnostic, Let, Pattern, Phase, Property, Rule, Schema
 from .ns import EXSL, RUN, SCH, SVRL, XSL
 
 ALLOWED_XSL_IN_TEXT = frozenset({
@@ -62,7 +62,7 @@ class Compiler:
                  *, svrl: bool, phase_id: str | None):
         self.schema = schema
         self.phase = phase
-        self.patterns = _rename_pattern_lets(schema, phase, patterns)
+        self.patterns = patterns
         self.svrl = svrl
         self.plan = Plan(phase=phase_id)
         self.names: dict[str, str] = {}  # namespace uri -> generated prefix for walk templates
@@ -141,17 +141,24 @@ class Compiler:
         when = etree.SubElement(choose, X + "when", test=f"exsl:object-type(${var}) = 'node-set'")
         other = etree.SubElement(choose, X + "otherwise")
         if self.svrl:
-            marker = etree.SubElement(out, R + "p", p=str(p_index))
+            marker = etree.Element(R + "p", p=str(p_index))
             docs = etree.SubElement(marker, X + "attribute", name="docs")
-            each = etree.SubElement(docs, X + "for-each", select=f"${var}")
+            kind = etree.SubElement(docs, X + "choose")
+            many = etree.SubElement(kind, X + "when", test=f"exsl:object-type(${var}) = 'node-set'")
+            each = etree.SubElement(many, X + "for-each", select=f"${var}")
             etree.SubElement(each, X + "value-of", select="concat(string(.), ' ')")
-            out.remove(marker)
+            one = etree.SubElement(kind, X + "otherwise")
+            etree.SubElement(one, X + "value-of", select=f"${var}")
             out.insert(out.index(choose), marker)
+        # cdcr:enter tells the run which document is being walked, for locations and SVRL.
         each = etree.SubElement(when, X + "for-each", select=f"${var}")
+        etree.SubElement(each, X + "value-of", select="cdcr:enter(string(.))")
         etree.SubElement(each, X + "apply-templates", select="document(string(.), .)",
                          mode=f"w{g}")
+        etree.SubElement(other, X + "value-of", select=f"cdcr:enter(string(${var}))")
         etree.SubElement(other, X + "apply-templates", select=f"document(string(${var}), /)",
                          mode=f"w{g}")
+        etree.SubElement(out, X + "value-of", select="cdcr:enter('')")
 
     # -- the walk ---------------------------------------------------------------------------------
     def _prefix_for(self, uri: str) -> str:
@@ -261,18 +268,20 @@ class Compiler:
         if self.svrl:
             fired = etree.SubElement(parent, R + "r", r=str(ri))
             doc = etree.SubElement(fired, X + "attribute", name="d")
-            etree.SubElement(doc, X + "value-of", select="cdcr:uri(/*)")
+            etree.SubElement(doc, X + "value-of", select="cdcr:uri()")
         p_index = self.plan.rules[ri][0]
         pattern = self.plan.patterns[p_index]
         for a in rule.assertions:
             ai = len(self.plan.assertions)
             self.plan.assertions.append((ri, a))
+            # The assertion's own namespaces: it may come from an included file with other sch:ns.
+            nsmap = dict(a.ns) if a.ns != rule.ns else None
             if a.kind == "assert":
-                choose = etree.SubElement(parent, X + "choose")
+                choose = etree.SubElement(parent, X + "choose", nsmap=nsmap)
                 etree.SubElement(choose, X + "when", test=a.test)
                 body = etree.SubElement(choose, X + "otherwise")
             else:
-                body = etree.SubElement(parent, X + "if", test=a.test)
+                body = etree.SubElement(parent, X + "if", nsmap=nsmap, test=a.test)
             self._finding(body, rule, pattern, a, ai)
 
     def _finding(self, parent: etree._Element, rule: Rule, pattern: Pattern, a: Assertion,
@@ -291,13 +300,13 @@ class Compiler:
             diag = _lookup(pattern.diagnostics, self.schema.diagnostics, did)
             di = len(self.plan.diagnostics)
             self.plan.diagnostics.append(diag)
-            d = etree.SubElement(f, R + "d", i=str(di))
+            d = etree.SubElement(f, R + "d", {R + "i": str(di)})
             self._message_content(d, etree.fromstring(diag.text.content))
         for pid in a.properties:
             prop = _lookup(pattern.properties, self.schema.properties, pid)
             pi = len(self.plan.properties)
             self.plan.properties.append(prop)
-            p = etree.SubElement(f, R + "pr", i=str(pi))
+            p = etree.SubElement(f, R + "pr", {R + "i": str(pi)})
             self._message_content(p, etree.fromstring(prop.text.content))
 
     # -- human text -----------------------------------------------------------------------------
@@ -306,6 +315,12 @@ class Compiler:
             etree.SubElement(parent, X + "text").text = value
 
     def _message_content(self, parent: etree._Element, holder: etree._Element) -> None:
+        # Layout whitespace before the first and after the last child is not message text, and
+        # an xsl:copy-of of attributes must come before any text.
+        if len(holder):
+            holder.text = holder.text if (holder.text or "").strip() else None
+            last = holder[-1]
+            last.tail = last.tail if (last.tail or "").strip() else None
         self._text(parent, holder.text)
         for child in holder:
             if not isinstance(child.tag, str):
@@ -316,9 +331,10 @@ class Compiler:
                 etree.SubElement(parent, X + "value-of", nsmap=_nsmap(child),
                                  select=child.get("select", "."))
             elif q.namespace == SCH and q.localname == "name":
+                # With @path, the value of that expression (as the public test suites read it).
                 path = child.get("path")
                 etree.SubElement(parent, X + "value-of", nsmap=_nsmap(child),
-                                 select=f"name({path})" if path else "name()")
+                                 select=path if path else "name()")
             elif q.namespace == SCH and q.localname in ("emph", "dir", "span"):
                 el = etree.SubElement(parent, f"{{{SVRL}}}{q.localname}")
                 for attr in ("class", "value"):
@@ -370,55 +386,3 @@ def _lookup(local, schema_level, ident):
         if item.id == ident:
             return item
     raise SchematronError(f"no diagnostic or property with id {ident!r}")
-
-
-def _rename_pattern_lets(schema: Schema, phase: Phase | None,
-                         patterns: list[Pattern]) -> list[Pattern]:
-    """Pattern lets become global variables: rename the ones two patterns share."""
-    taken = {let.name for let in schema.lets}
-    if phase is not None:
-        taken |= {let.name for let in phase.lets}
-    out = []
-    for i, pattern in enumerate(patterns):
-        mapping = {}
-        for let in pattern.lets:
-            if let.name in taken:
-                mapping[let.name] = f"{let.name}.p{i}"
-            taken.add(mapping.get(let.name, let.name))
-        out.append(_rename(pattern, mapping) if mapping else pattern)
-    return out
-
-
-def _rename(pattern: Pattern, mapping: dict[str, str]) -> Pattern:
-    rv = xpath.rename_variables
-
-    def text(t: Text) -> Text:
-        holder = etree.fromstring(t.content)
-        for el in holder.iter():
-            if isinstance(el.tag, str):
-                for attr in ("select", "path", "test"):
-                    if el.get(attr) is not None:
-                        el.set(attr, rv(el.get(attr), mapping))
-        return replace(t, content=etree.tostring(holder))
-
-    def let(x: Let) -> Let:
-        return replace(x, name=mapping.get(x.name, x.name),
-                       value=rv(x.value, mapping) if x.value is not None else None)
-
-    rules = tuple(
-        replace(
-            r,
-            context=rv(r.context, mapping),
-            subject=rv(r.subject, mapping) if r.subject else r.subject,
-            lets=tuple(replace(x, value=rv(x.value, mapping) if x.value is not None else None)
-                       for x in r.lets),
-            assertions=tuple(
-                replace(a, test=rv(a.test, mapping), text=text(a.text),
-                        subject=rv(a.subject, mapping) if a.subject else a.subject)
-                for a in r.assertions),
-        )
-        for r in pattern.rules
-    )
-    return replace(pattern, lets=tuple(let(x) for x in pattern.lets), rules=rules,
-                   diagnostics=tuple(replace(d, text=text(d.text)) for d in pattern.diagnostics),
-                   properties=tuple(replace(p, text=text(p.text)) for p in pattern.properties))

@@ -73,6 +73,7 @@ class Assertion:
     subject: str | None = None
     diagnostics: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()
+    ns: NsMap = ()
 
 
 @dataclass(frozen=True, slots=True)

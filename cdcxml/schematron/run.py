@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 from lxml import etree
 
@@ -113,7 +113,7 @@ class Outcome:
 
     def svrl(self) -> etree._ElementTree:
         """The run as an SVRL document."""
-        return self.compiled.to_svrl(self.raw)
+        return self.compiled.to_svrl(self.raw, self.document)
 
 
 class Compiled:
@@ -135,7 +135,8 @@ class Compiled:
                                           read_network=False, write_network=False)
                   if uses_documents else etree.XSLTAccessControl.DENY_ALL)
         tree = etree.fromstring(self.xslt_source, parser).getroottree()
-        extensions = {(RUN, "locate"): self._locate, (RUN, "uri"): self._uri}
+        extensions = {(RUN, "locate"): self._locate, (RUN, "uri"): self._uri,
+                      (RUN, "enter"): self._enter}
         try:
             self.xslt = etree.XSLT(tree, access_control=access, extensions=extensions)
         except etree.XSLTParseError as err:
@@ -143,12 +144,20 @@ class Compiled:
 
     # extension functions ------------------------------------------------------------------------
     def _locate(self, _ctx, nodes, roots):
-        line, url, path = self.locator.locate(nodes[0] if nodes else None, roots)
-        return f"{line or ''}\t{url or ''}\t{path}"
+        line, _, path = self.locator.locate(nodes[0] if nodes else None, roots)
+        return f"{line or ''}\t{getattr(_state, 'doc', None) or ''}\t{path}"
 
     @staticmethod
-    def _uri(_ctx, roots):
-        return (roots[0].getroottree().docinfo.URL or "") if roots else ""
+    def _uri(_ctx):
+        return getattr(_state, "doc", None) or ""
+
+    @staticmethod
+    def _enter(_ctx, uri):
+        # lxml hands nodes of subordinate documents over as nodes of the main one, so the
+        # stylesheet says which document it walks.
+        main = getattr(_state, "main", None)
+        _state.doc = urljoin(main, uri) if uri and main else (uri or main)
+        return ""
 
     # running ------------------------------------------------------------------------------------
     def run(self, tree: etree._ElementTree) -> Outcome:
@@ -158,6 +167,7 @@ class Compiled:
         if url and url.startswith("file:"):
             folders = (Path(unquote(urlparse(url).path)).resolve().parent,)
         _state.folders = folders
+        _state.main = _state.doc = url
         try:
             result = self.xslt(tree)
         except etree.XSLTApplyError as err:
@@ -167,6 +177,7 @@ class Compiled:
             raise
         finally:
             _state.folders = ()
+            _state.main = _state.doc = None
         raw = result.getroot()
         if raw is None:
             raise RunError("the contract produced no result", path=self.schema.where.file)
@@ -188,11 +199,11 @@ class Compiled:
                 if child.tag == R + "t":
                     message = _normalize(child.xpath("string()"))
                 elif child.tag == R + "d":
-                    d = plan.diagnostics[int(child.get("i"))]
+                    d = plan.diagnostics[int(child.get(R + "i"))]
                     diagnostics.append(results.Diagnostic(d.id, _normalize(child.xpath("string()")),
                                                           d.text.lang))
                 elif child.tag == R + "pr":
-                    p = plan.properties[int(child.get("i"))]
+                    p = plan.properties[int(child.get(R + "i"))]
                     properties.append(results.Property(p.id, _normalize(child.xpath("string()")),
                                                        p.role, p.scheme))
             out.append(results.Finding(
@@ -203,7 +214,7 @@ class Compiled:
         return tuple(out)
 
     # SVRL ---------------------------------------------------------------------------------------
-    def to_svrl(self, raw: etree._Element) -> etree._ElementTree:
+    def to_svrl(self, raw: etree._Element, document: str | None = None) -> etree._ElementTree:
         """Rebuild the raw output as SVRL: active patterns in order, each with its fired rules."""
         plan = self.plan
         nsmap = {"svrl": SVRL}
@@ -236,7 +247,7 @@ class Compiled:
             _set(active, "id", pattern.id)
             _set(active, "name", pattern.name)
             _set(active, "role", pattern.role)
-            _set(active, "documents", docs.get(i) if pattern.documents else None)
+            _set(active, "documents", docs.get(i) if pattern.documents else document)
             out.extend(groups[i])
         return etree.ElementTree(out)
 
@@ -253,11 +264,11 @@ class Compiled:
         message = None
         for child in raw_f:
             if child.tag == R + "d":
-                d = self.plan.diagnostics[int(child.get("i"))]
+                d = self.plan.diagnostics[int(child.get(R + "i"))]
                 ref = etree.SubElement(el, S + "diagnostic-reference", diagnostic=d.id)
                 ref.append(_svrl_text(child, d.text))
             elif child.tag == R + "pr":
-                p = self.plan.properties[int(child.get("i"))]
+                p = self.plan.properties[int(child.get(R + "i"))]
                 ref = etree.SubElement(el, S + "property-reference", property=p.id)
                 _set(ref, "role", p.role)
                 _set(ref, "scheme", p.scheme)
@@ -275,6 +286,9 @@ def _svrl_text(raw: etree._Element, text, *, lang: bool = True) -> etree._Elemen
         _set(el, f"{{{XML}}}lang", text.lang)
     for attr in ("see", "icon", "fpi"):
         _set(el, attr, getattr(text, attr))
+    for name, value in raw.attrib.items():
+        if not name.startswith(R):  # attributes an xsl:copy-of put on the text
+            el.set(name, value)
     el.text = raw.text
     for child in raw:
         el.append(child)
