@@ -97,12 +97,12 @@ def load_config(path: str | Path | None) -> Config:
 class _Reader:
     """Type checks with messages that name the file and key."""
 
-    def __init__(self, path: Path, base: Path):
-        self.path = path
+    def __init__(self, file: Path, base: Path):
+        self.file = file
         self.base = base
 
     def fail(self, where: str, message: str) -> ConfigError:
-        return ConfigError(f"{where}: {message}", path=str(self.path))
+        return ConfigError(f"{where}: {message}", path=str(self.file))
 
     def table(self, name: str, value: Any, known: set[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
