@@ -82,7 +82,9 @@ class InteractionResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Planned:
+class Planned:
+    """One interaction of one contract, chosen to be sent."""
+
     contract: Contract
     interaction: Interaction
 
@@ -111,7 +113,7 @@ def verify(
         raise ConfigError(f"timeout must be more than 0 seconds, not {timeout:g}")
     if retries < 0:
         raise ConfigError(f"retries must be 0 or more, not {retries}")
-    plan = _plan(_load(contracts), consumers, interactions)
+    plan = plan_interactions(_load(contracts), consumers, interactions)
     for item in plan:
         # Compile every phase now: a broken contract stops the run before any request is sent.
         item.contract.compiled(item.interaction.phase)
@@ -138,8 +140,9 @@ def _load(contracts: Iterable[Contract | str | Path]) -> list[Contract]:
     return loaded
 
 
-def _plan(contracts: list[Contract], consumers: Iterable[str] | None,
-          interactions: Iterable[str] | None) -> list[_Planned]:
+def plan_interactions(contracts: list[Contract], consumers: Iterable[str] | None,
+                      interactions: Iterable[str] | None) -> list[Planned]:
+    """The selected contract × interaction pairs, in order; unknown names are a ConfigError."""
     wanted_consumers = set(consumers) if consumers else None
     wanted_ids = set(interactions) if interactions else None
     if wanted_consumers:
@@ -147,7 +150,7 @@ def _plan(contracts: list[Contract], consumers: Iterable[str] | None,
         if unknown:
             raise ConfigError(f"no contract for consumer {', '.join(sorted(unknown))}")
     plan = [
-        _Planned(c, i)
+        Planned(c, i)
         for c in contracts
         if wanted_consumers is None or c.consumer in wanted_consumers
         for i in c.interactions
