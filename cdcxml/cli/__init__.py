@@ -38,6 +38,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from . import (
+        batch_cmd,
         compile_cmd,
         lint_cmd,
         package_cmd,
@@ -48,7 +49,7 @@ def _register() -> None:
     )
 
     for module in (validate_cmd, compile_cmd, lint_cmd, verify_cmd,
-                   package_cmd, publish_cmd, pull_cmd):
+                   package_cmd, publish_cmd, pull_cmd, batch_cmd):
         main.add_command(module.command)
 
 

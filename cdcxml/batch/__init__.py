@@ -1,0 +1,10 @@
+"""Validating captured documents at scale: sources, workers, the run and its summary."""
+
+from __future__ import annotations
+
+from .run import Tally, check_all, read_jsonl
+from .sources import ArchiveLimits, Capture, captures, count
+from .workers import Spec, default_jobs
+
+__all__ = ["ArchiveLimits", "Capture", "Spec", "Tally", "captures", "check_all", "count",
+           "default_jobs", "read_jsonl"]

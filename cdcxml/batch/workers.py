@@ -1,0 +1,210 @@
+"""Checking captures in worker processes: contracts compiled once per process, results in order.
+
+The same task function runs in this process (one job), in a local process pool, or on a Dask
+cluster: it finds the compiled contracts of a :class:`Spec` in a per-process cache, so each worker
+compiles them once however many chunks it is handed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from .. import soap, xmlio
+from ..contract import Contract, ContractInfo
+from ..errors import CdcxmlError
+from ..results import DocumentReport, XsdReport
+from ..validate import check_document
+from .sources import Capture
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSpec:
+    """What a worker needs to rebuild a contract: its path, bytes and metadata."""
+
+    path: str | None
+    source: bytes
+    info: ContractInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """Everything a worker needs to check documents; picklable, identified by its content."""
+
+    contracts: tuple[ContractSpec, ...]
+    phase: str | None = None
+    xsd: str | None = None
+    xsd_allow: str = "sandbox"
+
+    @classmethod
+    def of(cls, contracts: Sequence[Contract], *, phase: str | None = None,
+           xsd: str | Path | None = None, xsd_allow: str = "sandbox") -> Spec:
+        """The spec for loaded contracts (and an XSD file)."""
+        return cls(
+            tuple(ContractSpec(str(c.path) if c.path else None, c.source, c.info)
+                  for c in contracts),
+            phase,
+            str(xsd) if xsd is not None else None,
+            xsd_allow,
+        )
+
+    @property
+    def key(self) -> str:
+        """A content hash: two specs with the same key check documents the same way."""
+        h = hashlib.sha256()
+        for c in self.contracts:
+            h.update((c.path or "").encode() + b"\0" + c.source + b"\0")
+        h.update(f"{self.phase}\0{self.xsd}\0{self.xsd_allow}".encode())
+        return h.hexdigest()
+
+
+class Checker:
+    """Compiled contracts (and the XSD) of a spec, ready to check many documents."""
+
+    def __init__(self, spec: Spec):
+        self.contracts = [Contract(Path(c.path) if c.path else None, c.source, c.info)
+                          for c in spec.contracts]
+        for c in self.contracts:
+            c.compiled(spec.phase)
+        self.phase = spec.phase
+        self._xsd = None
+        if spec.xsd is not None:
+            from ..xsd import load_xsd
+
+            self._xsd = load_xsd(spec.xsd, allow=spec.xsd_allow)
+
+    def xsd(self, tree: etree._ElementTree) -> XsdReport:
+        """The XSD's verdict; a SOAP envelope is unwrapped to the message it carries."""
+        from ..xsd import validate
+
+        message = soap.payload(tree) if soap.envelope_version(tree) else None
+        if message is not None:
+            # A copy keeps the source lines, so errors still point into the captured envelope.
+            return validate(self._xsd, etree.ElementTree(copy.deepcopy(message)))
+        return validate(self._xsd, tree)
+
+    def check(self, capture: Capture) -> DocumentReport:
+        """Check one capture; anything that stops it is the report's error, never an exception."""
+        if capture.error is not None:
+            return DocumentReport(capture.name, error=capture.error)
+        try:
+            data = capture.read()
+            base = None
+            if capture.path and capture.path != "-":
+                base = Path(capture.path).resolve().as_uri()
+            tree = xmlio.parse_bytes(data, capture.name, base_url=base)
+            return check_document(tree, capture.name, self.contracts, phase=self.phase,
+                                  xsd=self.xsd if self._xsd is not None else None)
+        except CdcxmlError as err:
+            return DocumentReport(capture.name, error=_one_line(err))
+        except (MemoryError, RecursionError) as err:
+            return DocumentReport(capture.name, error=f"could not be checked: {type(err).__name__}")
+
+
+def _one_line(err: CdcxmlError) -> str:
+    return (f"line {err.line}: " if err.line else "") + err.message
+
+
+_checkers: dict[str, Checker] = {}
+_lock = threading.Lock()
+_default: Spec | None = None
+
+
+def checker_for(spec: Spec | None) -> Checker:
+    """This process's checker for a spec, compiled on first use."""
+    spec = spec if spec is not None else _default
+    if spec is None:
+        raise RuntimeError("no spec: the worker was not initialised")
+    key = spec.key
+    found = _checkers.get(key)
+    if found is None:
+        with _lock:
+            found = _checkers.get(key)
+            if found is None:
+                found = Checker(spec)
+                _checkers[key] = found
+    return found
+
+
+def init_worker(spec: Spec) -> None:
+    """Process-pool initializer: compile once; Ctrl-C is the parent's to handle."""
+    global _default
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _default = spec
+    checker_for(spec)
+
+
+def check_chunk(chunk: Sequence[Capture], spec: Spec | None = None) -> list[DocumentReport]:
+    """Check a chunk of captures with this process's compiled contracts."""
+    checker = checker_for(spec)
+    return [checker.check(c) for c in chunk]
+
+
+def chunks(items: Iterable[Capture], *, size: int, max_bytes: int = 4 * 1024 * 1024
+           ) -> Iterator[list[Capture]]:
+    """Group captures so each task carries enough work to pay for its trip to a worker."""
+    chunk: list[Capture] = []
+    weight = 0
+    for item in items:
+        chunk.append(item)
+        weight += len(item.data) if item.data is not None else 1024
+        if len(chunk) >= size or weight >= max_bytes:
+            yield chunk
+            chunk, weight = [], 0
+    if chunk:
+        yield chunk
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def ordered_results(submit: Callable[[list[Capture]], Future], groups: Iterable[list[Capture]],
+                    *, in_flight: int) -> Iterator[DocumentReport]:
+    """Submit chunks with at most ``in_flight`` outstanding and yield reports in input order."""
+    pending: deque[Future] = deque()
+    try:
+        for group in groups:
+            pending.append(submit(group))
+            while len(pending) >= in_flight:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        for f in pending:
+            f.cancel()
+
+
+def local_pool(spec: Spec, jobs: int) -> ProcessPoolExecutor:
+    """A process pool whose workers compile the spec's contracts once, at start."""
+    return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(spec,))
+
+
+def run_in_executor(executor: Executor, spec: Spec | None, captures: Iterable[Capture], *,
+                    chunk_size: int, in_flight: int) -> Iterator[DocumentReport]:
+    """Check captures on an executor; ``spec`` travels with each task unless workers hold it."""
+    def submit(group: list[Capture]) -> Future:
+        return executor.submit(check_chunk, group, spec)
+
+    return ordered_results(submit, chunks(captures, size=chunk_size), in_flight=in_flight)
+
+
+def run_here(spec: Spec, captures: Iterable[Capture]) -> Iterator[DocumentReport]:
+    """Check captures in this process, one after the other."""
+    checker = checker_for(spec)
+    for c in captures:
+        yield checker.check(c)

@@ -1,0 +1,169 @@
+"""``cdcxml batch``: every captured document against every contract (and the XSD), at scale."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from ..batch import Spec, Tally, check_all, count, default_jobs, read_jsonl
+from ..report.batch_out import WRITERS
+from ..sources import load_contracts
+
+
+@click.command("batch")
+@click.option("-c", "--contract", "contracts", multiple=True, required=True,
+              help="Contract file or directory (repeatable).")
+@click.option("--xsd", type=click.Path(dir_okay=False),
+              help="Also validate against this XSD (SOAP envelopes are unwrapped for it).")
+@click.option("--phase", help="Run only this phase of each contract.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (default: every core).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run on this Dask cluster instead of local processes (needs cdcxml[dask]).")
+@click.option("--format", "fmt", type=click.Choice(list(WRITERS)), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first document that does not hold.")
+@click.option("--resume", is_flag=True,
+              help="Continue a --format jsonl --output FILE run: skip the documents it holds.")
+@click.argument("paths", nargs=-1, required=True)
+def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths):
+    """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
+    if resume and (fmt != "jsonl" or not output):
+        raise click.UsageError("--resume continues a run written with --format jsonl --output FILE")
+    loaded = load_contracts(contracts)
+    for c in loaded:
+        c.compiled(phase)
+    if xsd:
+        from ..xsd import load_xsd
+
+        load_xsd(xsd)  # a broken schema stops the run here, before any worker starts
+    spec = Spec.of(loaded, phase=phase, xsd=xsd)
+
+    tally = Tally()
+    skip: Counter[str] = Counter()
+    if resume:
+        done, good = read_jsonl(output)
+        for d in done:
+            tally.add(d)
+            skip[d.path] += 1
+        with open(output, "ab") as fh:
+            fh.truncate(good)  # drop a last line the previous run did not finish
+    sink = _Sink(output, append=resume, direct=fmt == "jsonl")
+    writer = WRITERS[fmt](sink.stream)
+    progress = _Progress(paths, skip_total=sum(skip.values()))
+    interrupted = False
+    reports = check_all(paths, spec, jobs=jobs or default_jobs(), scheduler=scheduler, skip=skip)
+    try:
+        for d in reports:
+            if sink.to_terminal and _prints(d):
+                progress.clear()
+            writer.document(d)
+            tally.add(d)
+            progress.step()
+            if fail_fast and not d.valid:
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    except BaseException:
+        sink.discard()
+        raise
+    finally:
+        progress.close()
+    try:
+        reports.close()
+    except KeyboardInterrupt:
+        interrupted = True
+    writer.finish(tally, interrupted=interrupted)
+    sink.close()
+    if fmt == "jsonl":
+        for line in tally.text_lines():
+            click.echo(line, err=True)
+    if interrupted:
+        click.echo("cdcxml: interrupted; the report covers the documents checked so far", err=True)
+        sys.exit(130)
+    s = tally.summary
+    sys.exit(0 if s.invalid == 0 and s.errors == 0 else 1)
+
+
+def _prints(d) -> bool:
+    return not d.valid or any(c.findings for c in d.contracts)
+
+
+class _Sink:
+    """Standard output, or a file: written in place (jsonl, resumable) or renamed into place."""
+
+    def __init__(self, output: str | None, *, append: bool, direct: bool):
+        self.output = output
+        self.tmp: str | None = None
+        if output is None:
+            self.stream = sys.stdout
+            self.to_terminal = sys.stdout.isatty()
+            return
+        self.to_terminal = False
+        target = Path(output)
+        if direct:
+            self.stream = open(target, "a" if append else "w", encoding="utf-8")  # noqa: SIM115
+            return
+        folder = target.parent if str(target.parent) else Path(".")
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        self.stream = os.fdopen(fd, "w", encoding="utf-8")
+
+    def close(self) -> None:
+        """Finish the report: flush standard output, or move the file into place."""
+        if self.output is None:
+            self.stream.flush()
+            return
+        self.stream.flush()
+        os.fsync(self.stream.fileno())
+        self.stream.close()
+        if self.tmp is not None:
+            os.replace(self.tmp, self.output)
+
+    def discard(self) -> None:
+        """Drop a half-written report file after an error."""
+        if self.tmp is not None:
+            self.stream.close()
+            Path(self.tmp).unlink(missing_ok=True)
+
+
+class _Progress:
+    """A bar with rate and ETA on a terminal's stderr; nothing when stderr is not a terminal."""
+
+    def __init__(self, paths, *, skip_total: int):
+        self.bar = None
+        if not sys.stderr.isatty():
+            return
+        total = max(0, count(paths) - skip_total)
+        self.start = time.monotonic()
+        self.done = 0
+        self.bar = click.progressbar(length=total, label="checking", file=sys.stderr,
+                                     show_eta=True, show_pos=True, item_show_func=lambda r: r)
+        self.bar.__enter__()
+
+    def step(self) -> None:
+        """Count one document."""
+        if self.bar is None:
+            return
+        self.done += 1
+        elapsed = max(time.monotonic() - self.start, 1e-9)
+        self.bar.update(1, f"{self.done / elapsed:,.0f} docs/s")
+
+    def clear(self) -> None:
+        """Wipe the bar's line before a report line shares the terminal with it."""
+        if self.bar is not None:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
