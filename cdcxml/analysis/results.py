@@ -1,0 +1,206 @@
+"""What the provider learns, as immutable data: contrast rows, obligations, the impact of a change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..results import DocumentReport, Location
+from .paths import Path, display, namespace
+
+XSD_REJECTS_CONSUMERS_ACCEPT = "xsd_rejects_consumers_accept"
+XSD_ACCEPTS_CONSUMER_REJECTS = "xsd_accepts_consumer_rejects"
+BOTH_REJECT = "both_reject"
+BOTH_ACCEPT = "both_accept"
+CATEGORIES = (XSD_REJECTS_CONSUMERS_ACCEPT, XSD_ACCEPTS_CONSUMER_REJECTS, BOTH_REJECT, BOTH_ACCEPT)
+
+
+# -- contrast -----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ContrastRow:
+    """One document: the XSD's verdict beside each consumer's, and which of the four cases it is."""
+
+    report: DocumentReport
+    category: str | None  # None when the document could not be checked
+
+    @property
+    def path(self) -> str:
+        """The document's name."""
+        return self.report.path
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerContrast:
+    """How often one consumer's contract and the XSD reject the same documents."""
+
+    consumer: str
+    rejects: int
+    xsd_rejects: int
+    rejects_xsd_accepts: int
+    accepts_xsd_rejects: int
+
+
+@dataclass(frozen=True, slots=True)
+class Contrast:
+    """Targeted (contracts) against full (XSD) validation over a set of documents."""
+
+    xsd: str
+    consumers: tuple[str, ...]
+    rows: tuple[ContrastRow, ...]
+
+    def documents_in(self, category: str) -> tuple[str, ...]:
+        """The documents in one of the four cases."""
+        return tuple(r.path for r in self.rows if r.category == category)
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """The documents that could not be checked."""
+        return tuple(r.path for r in self.rows if r.category is None)
+
+    @property
+    def per_consumer(self) -> tuple[ConsumerContrast, ...]:
+        """Per consumer: documents its contract rejects beside the documents the XSD rejects."""
+        out = []
+        checked = [r.report for r in self.rows if r.category is not None]
+        xsd_rejects = sum(1 for d in checked if not d.xsd.valid)
+        for name in self.consumers:
+            rejects = rejects_ok = accepts_bad = 0
+            for d in checked:
+                verdicts = [c.valid for c in d.contracts if c.consumer == name]
+                if not verdicts:
+                    continue
+                rejected = not all(verdicts)
+                rejects += rejected
+                rejects_ok += rejected and d.xsd.valid
+                accepts_bad += (not rejected) and not d.xsd.valid
+            out.append(ConsumerContrast(name, rejects, xsd_rejects, rejects_ok, accepts_bad))
+        return tuple(out)
+
+    @property
+    def holds(self) -> bool:
+        """True when every document was checked and every consumer accepts it."""
+        return all(r.category in (BOTH_ACCEPT, XSD_REJECTS_CONSUMERS_ACCEPT) for r in self.rows)
+
+
+# -- obligations --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One consumer's dependency on a path: how (mutation kinds) and through which assertions."""
+
+    consumer: str
+    kinds: tuple[str, ...]
+    assertions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """A path of the provider's messages and the consumers that depend on it."""
+
+    path: Path
+    dependencies: tuple[Dependency, ...]
+
+    @property
+    def display(self) -> str:
+        """The path in local names."""
+        return display(self.path)
+
+    @property
+    def namespace(self) -> str | None:
+        """The namespace of the element or attribute."""
+        return namespace(self.path)
+
+    def kinds(self, consumer: str) -> tuple[str, ...]:
+        """How ``consumer`` depends on the path; empty when it does not."""
+        return next((d.kinds for d in self.dependencies if d.consumer == consumer), ())
+
+
+@dataclass(frozen=True, slots=True)
+class SampleVerdict:
+    """A sample and the consumers whose contracts reject it (those are not analysed on it)."""
+
+    path: str
+    rejected_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Obligations:
+    """Which consumer depends on which element and attribute, found by mutating valid samples."""
+
+    consumers: tuple[str, ...]
+    paths: tuple[Path, ...]
+    obligations: tuple[Obligation, ...]
+    unused: tuple[Path, ...]
+    samples: tuple[SampleVerdict, ...]
+    not_in_samples: tuple[Path, ...] | None = None  # declared by the XSD, absent from every sample
+
+    def obligation(self, path: Path) -> Obligation | None:
+        """The obligation at ``path``, if any consumer depends on it."""
+        return next((o for o in self.obligations if o.path == path), None)
+
+    @property
+    def holds(self) -> bool:
+        """True when every consumer accepts every sample."""
+        return not any(s.rejected_by for s in self.samples)
+
+
+# -- impact -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Break:
+    """An assertion that holds on the old documents and fails on the new ones."""
+
+    consumer: str
+    assertion: str
+    pattern: str | None
+    message: str
+    locations: tuple[Location, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerImpact:
+    """What a change does to one consumer."""
+
+    consumer: str
+    old_rejects: int
+    new_rejects: int
+    breaks: tuple[Break, ...] = ()
+
+    @property
+    def broken(self) -> bool:
+        """True when the change makes an assertion of this consumer fail."""
+        return bool(self.breaks)
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """How a new-version document was derived from a sample, and what could not be derived."""
+
+    sample: str
+    removed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """What a proposed change does: per consumer, and for consumers validating with the old XSD."""
+
+    consumers: tuple[ConsumerImpact, ...]
+    old: tuple[DocumentReport, ...]
+    new: tuple[DocumentReport, ...]
+    xsd: str | None = None  # the schema XSD-validating consumers hold (new documents checked by it)
+    derivations: tuple[Derivation, ...] = ()
+
+    @property
+    def xsd_breaks_needlessly(self) -> tuple[str, ...]:
+        """New documents the old XSD rejects although every contract holds on them."""
+        return tuple(d.path for d in self.new if d.error is None and d.xsd is not None
+                     and not d.xsd.valid and all(c.valid for c in d.contracts))
+
+    @property
+    def xsd_breaks(self) -> tuple[str, ...]:
+        """New documents the old XSD rejects."""
+        return tuple(d.path for d in self.new if d.xsd is not None and not d.xsd.valid)
+
+    @property
+    def holds(self) -> bool:
+        """True when no consumer breaks and every new document could be checked."""
+        return not any(c.broken for c in self.consumers) and all(d.error is None for d in self.new)

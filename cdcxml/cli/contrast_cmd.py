@@ -1,0 +1,37 @@
+"""``cdcxml contrast``: each consumer's verdict beside the provider XSD's, document by document."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..analysis import contrast
+from ..report import analysis as out
+from ..report.html import contrast_html
+from ..sources import load_contracts
+from ..xsd import load_xsd
+from .common import emit, format_option, output_option
+
+
+@click.command("contrast")
+@click.option("--xsd", "xsd_path", required=True, help="The provider's XML Schema.")
+@click.option("-c", "--contract", "contracts", multiple=True, required=True,
+              help="Contract file, directory or source (repeatable).")
+@click.option("--phase", help="Run only this phase of each contract.")
+@format_option("text", "json", "junit", "html")
+@output_option
+@click.argument("documents", nargs=-1, required=True)
+def command(xsd_path, contracts, phase, fmt, output, documents):
+    """Targeted against full validation: the XSD's verdict beside every consumer's, per document.
+
+    Exits 1 when a consumer rejects a document or a document cannot be read; what the XSD alone
+    rejects is reported, not failed on.
+    """
+    loaded = load_contracts(contracts)
+    for c in loaded:
+        c.compiled(phase)
+    result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase)
+    render = {"json": out.contrast_json, "junit": out.contrast_junit, "html": contrast_html}
+    emit(render.get(fmt, out.contrast_text)(result), output)
+    sys.exit(0 if result.holds else 1)

@@ -1,0 +1,38 @@
+"""``cdcxml obligations``: which consumer depends on which element and attribute."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..analysis import find_obligations, load_samples
+from ..report import analysis as out
+from ..report.html import obligations_html
+from ..sources import load_contracts
+from ..xsd import load_xsd
+from .common import emit, format_option, output_option
+
+
+@click.command("obligations")
+@click.option("-c", "--contract", "contracts", multiple=True, required=True,
+              help="Contract file, directory or source (repeatable).")
+@click.option("--sample", "samples", multiple=True, required=True,
+              help="A response every consumer accepts: file or directory (repeatable).")
+@click.option("--xsd", "xsd_path", help="Also list what this schema declares and no sample holds.")
+@click.option("--phase", help="Run only this phase of each contract.")
+@format_option("text", "json", "html")
+@output_option
+def command(contracts, samples, xsd_path, phase, fmt, output):
+    """Remove, empty and retype each path of the samples; show which consumers then fail.
+
+    Exits 1 when a consumer rejects one of the samples themselves.
+    """
+    loaded = load_contracts(contracts)
+    for c in loaded:
+        c.compiled(phase)
+    xsd = load_xsd(xsd_path) if xsd_path else None
+    result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd)
+    render = {"json": out.obligations_json, "html": obligations_html}
+    emit(render.get(fmt, out.obligations_text)(result), output)
+    sys.exit(0 if result.holds else 1)

@@ -1,0 +1,259 @@
+"""Text, JSON and JUnit for contrast, obligations and impact (DESIGN.md §9)."""
+
+from __future__ import annotations
+
+import json
+
+from lxml import etree
+
+from ..analysis.mutate import KINDS
+from ..analysis.paths import display
+from ..analysis.results import (
+    BOTH_ACCEPT,
+    BOTH_REJECT,
+    CATEGORIES,
+    XSD_ACCEPTS_CONSUMER_REJECTS,
+    XSD_REJECTS_CONSUMERS_ACCEPT,
+    Contrast,
+    Impact,
+    Obligations,
+)
+from ..results import DocumentReport, Summary
+from . import text
+from .jsonout import FORMAT_VERSION, document_to_dict, summary_to_dict
+
+CATEGORY_TITLES = {
+    XSD_REJECTS_CONSUMERS_ACCEPT: "XSD rejects, every consumer accepts "
+                                  "(XSD-validating consumers would break for nothing)",
+    XSD_ACCEPTS_CONSUMER_REJECTS: "XSD accepts, a consumer rejects "
+                                  "(gaps the provider's schema does not show)",
+    BOTH_REJECT: "XSD and a consumer reject (real breaks)",
+    BOTH_ACCEPT: "XSD and every consumer accept",
+}
+KIND_LETTERS = {"presence": "P", "content": "C", "type": "T"}
+KIND_LEGEND = "P = presence (removed), C = content (emptied), T = type (value of another type)"
+
+
+def _dump(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _summary(reports) -> dict:
+    s = Summary()
+    for d in reports:
+        s = s.add(d)
+    return summary_to_dict(s)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in [header, *rows]]
+
+
+def verdict(report: DocumentReport, consumer: str | None = None) -> str:
+    """``accept``, ``REJECT`` or ``error`` for the XSD (consumer None) or one consumer."""
+    if report.error is not None:
+        return "error"
+    if consumer is None:
+        return "accept" if report.xsd is None or report.xsd.valid else "REJECT"
+    ok = all(c.valid for c in report.contracts if c.consumer == consumer)
+    return "accept" if ok else "REJECT"
+
+
+# -- contrast -----------------------------------------------------------------------------------
+def contrast_to_dict(result: Contrast) -> dict:
+    """The JSON object for ``cdcxml contrast``."""
+    summary = _summary(r.report for r in result.rows)
+    for name in CATEGORIES:
+        summary[name] = list(result.documents_in(name))
+    summary["consumers"] = {
+        c.consumer: {"rejects": c.rejects, "xsd_rejects": c.xsd_rejects,
+                     "rejects_xsd_accepts": c.rejects_xsd_accepts,
+                     "accepts_xsd_rejects": c.accepts_xsd_rejects}
+        for c in result.per_consumer
+    }
+    documents = [{**document_to_dict(r.report), "category": r.category} for r in result.rows]
+    return {"cdcxml": FORMAT_VERSION, "xsd": result.xsd, "consumers": list(result.consumers),
+            "documents": documents, "summary": summary}
+
+
+def contrast_json(result: Contrast) -> str:
+    """``cdcxml contrast --format json``."""
+    return _dump(contrast_to_dict(result))
+
+
+def contrast_text(result: Contrast) -> str:
+    """The side-by-side table, the findings, then the four cases and the per-consumer counts."""
+    header = ["document", "XSD", *result.consumers]
+    rows = [[r.path, verdict(r.report), *(verdict(r.report, c) for c in result.consumers)]
+            for r in result.rows]
+    lines = [f"XSD {result.xsd} beside {len(result.consumers)} consumer contract(s)", ""]
+    lines += _table(header, rows)
+    findings = [line for r in result.rows for line in text.document_lines(r.report)]
+    if findings:
+        lines += ["", *findings]
+    lines.append("")
+    for name in CATEGORIES:
+        docs = result.documents_in(name)
+        lines.append(f"{CATEGORY_TITLES[name]}: {len(docs)}")
+        lines += [f"  {d}" for d in docs]
+    if result.errors:
+        lines.append(f"could not be checked: {len(result.errors)}")
+        lines += [f"  {d}" for d in result.errors]
+    lines += ["", "per consumer, documents rejected by its contract / by the XSD:"]
+    lines += [f"  {c.consumer}: {c.rejects} / {c.xsd_rejects}" for c in result.per_consumer]
+    return "\n".join(lines) + "\n"
+
+
+def contrast_junit(result: Contrast) -> bytes:
+    """A testsuite for the XSD and one per consumer, a testcase per document."""
+    root = etree.Element("testsuites", name="cdcxml contrast")
+    suites = [("xsd", None), *((c, c) for c in result.consumers)]
+    for suite_name, consumer in suites:
+        suite = etree.SubElement(root, "testsuite", name=suite_name)
+        failures = errors = 0
+        for r in result.rows:
+            case = etree.SubElement(suite, "testcase", name=r.path, classname=suite_name)
+            outcome = verdict(r.report, consumer)
+            if outcome == "error":
+                errors += 1
+                etree.SubElement(case, "error", message=r.report.error or "error")
+            elif outcome == "REJECT":
+                failures += 1
+                if consumer is None:
+                    lines = [f"xsd: {e}" for e in r.report.xsd.errors]
+                else:
+                    lines = [text.finding_line(r.path, c.consumer, f) for c in r.report.contracts
+                             if c.consumer == consumer for f in c.failures]
+                el = etree.SubElement(case, "failure", message=lines[0] if lines else "rejected")
+                el.text = "\n".join(lines)
+        suite.set("tests", str(len(result.rows)))
+        suite.set("failures", str(failures))
+        suite.set("errors", str(errors))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# -- obligations --------------------------------------------------------------------------------
+def obligations_to_dict(result: Obligations) -> dict:
+    """The JSON object for ``cdcxml obligations``."""
+    out = {
+        "obligations": [
+            {"path": o.display, "namespace": o.namespace,
+             "consumers": {d.consumer: list(d.kinds) for d in o.dependencies}}
+            for o in result.obligations
+        ],
+        "unused": [display(p) for p in result.unused],
+    }
+    if result.not_in_samples is not None:
+        out["not_in_samples"] = [display(p) for p in result.not_in_samples]
+    out["consumers"] = list(result.consumers)
+    out["samples"] = [{"path": s.path, "rejected_by": list(s.rejected_by)} for s in result.samples]
+    return out
+
+
+def obligations_json(result: Obligations) -> str:
+    """``cdcxml obligations --format json``."""
+    return _dump(obligations_to_dict(result))
+
+
+def kind_letters(kinds) -> str:
+    """``P C T`` for the kinds a consumer depends on a path by, ``.`` for none."""
+    return " ".join(KIND_LETTERS[k] for k in KINDS if k in kinds) or "."
+
+
+def obligations_text(result: Obligations) -> str:
+    """The path × consumer matrix, the unused paths and the samples a consumer rejects."""
+    rows = []
+    for path in result.paths:
+        o = result.obligation(path)
+        if o is not None:
+            rows.append([o.display, *(kind_letters(o.kinds(c)) for c in result.consumers)])
+    lines = _table(["path", *result.consumers], rows) if rows else ["no consumer depends on any path"]
+    lines += [KIND_LEGEND, "", f"unused (no consumer depends on it): {len(result.unused)}"]
+    lines += [f"  {display(p)}" for p in result.unused]
+    if result.not_in_samples is not None:
+        lines.append(f"declared by the XSD, in no sample: {len(result.not_in_samples)}")
+        lines += [f"  {display(p)}" for p in result.not_in_samples]
+    for s in result.samples:
+        if s.rejected_by:
+            lines.append(f"{s.path}: rejected by {', '.join(s.rejected_by)} "
+                         "(not analysed for them on this sample)")
+    return "\n".join(lines) + "\n"
+
+
+# -- impact -------------------------------------------------------------------------------------
+def impact_to_dict(result: Impact) -> dict:
+    """The JSON object for ``cdcxml impact``."""
+    xsd = None
+    if result.xsd is not None:
+        xsd = {"schema": result.xsd, "rejects": list(result.xsd_breaks),
+               "rejects_although_contracts_hold": list(result.xsd_breaks_needlessly)}
+    return {
+        "cdcxml": FORMAT_VERSION,
+        "consumers": [
+            {"consumer": c.consumer, "breaks": c.broken, "old_rejects": c.old_rejects,
+             "new_rejects": c.new_rejects,
+             "assertions": [
+                 {"assertion": b.assertion, "pattern": b.pattern, "message": b.message,
+                  "locations": [{"document": loc.document, "line": loc.line, "location": loc.xpath}
+                                for loc in b.locations]}
+                 for b in c.breaks]}
+            for c in result.consumers
+        ],
+        "xsd": xsd,
+        "derived": [{"sample": d.sample, "removed": list(d.removed), "added": list(d.added),
+                     "problems": list(d.problems)} for d in result.derivations],
+        "old": [document_to_dict(d) for d in result.old],
+        "new": [document_to_dict(d) for d in result.new],
+    }
+
+
+def impact_json(result: Impact) -> str:
+    """``cdcxml impact --format json``."""
+    return _dump(impact_to_dict(result))
+
+
+def impact_text(result: Impact) -> str:
+    """Per consumer: holds or breaks and by which assertion; then the XSD view and derivations."""
+    lines = []
+    for c in result.consumers:
+        state = "BREAKS" if c.broken else "holds"
+        lines.append(f"{c.consumer}: {state} (rejects {c.old_rejects} old, {c.new_rejects} new "
+                     "document(s))")
+        for b in c.breaks:
+            lines.append(f"  [{b.assertion}] {b.message}")
+            lines += [f"    {loc.document}:{loc.line}" if loc.line else f"    {loc.document}"
+                      for loc in b.locations]
+    errors = [d for d in result.new if d.error is not None]
+    lines += [f"{d.path}: error: {d.error}" for d in errors]
+    if result.xsd is not None:
+        needless = result.xsd_breaks_needlessly
+        lines.append("")
+        lines.append(f"consumers validating with {result.xsd}: reject {len(result.xsd_breaks)} of "
+                     f"{len(result.new)} new document(s), {len(needless)} of them although every "
+                     "contract holds")
+        lines += [f"  {d}" for d in needless]
+    for d in result.derivations:
+        lines.append("")
+        lines.append(f"derived from {d.sample}:")
+        lines += [f"  removed {p}" for p in d.removed]
+        lines += [f"  added {p}" for p in d.added]
+        lines += [f"  could not derive: {p}" for p in d.problems]
+        if not (d.removed or d.added or d.problems):
+            lines.append("  unchanged")
+    return "\n".join(lines) + "\n"
+
+
+def impact_junit(result: Impact) -> bytes:
+    """One testcase per consumer: a failure when the change breaks it."""
+    root = etree.Element("testsuites", name="cdcxml impact")
+    suite = etree.SubElement(root, "testsuite", name="impact", tests=str(len(result.consumers)),
+                             failures=str(sum(c.broken for c in result.consumers)), errors="0")
+    for c in result.consumers:
+        case = etree.SubElement(suite, "testcase", name=c.consumer, classname="impact")
+        if c.broken:
+            lines = [f"[{b.assertion}] {b.message}" for b in c.breaks]
+            el = etree.SubElement(case, "failure", message=lines[0])
+            el.text = "\n".join(lines)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

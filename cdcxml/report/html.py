@@ -1,0 +1,206 @@
+"""One self-contained HTML page per analysis: no scripts, no network, no external assets."""
+
+from __future__ import annotations
+
+from lxml import html
+from lxml.html import builder as E
+
+from .. import __version__
+from ..analysis.mutate import KINDS
+from ..analysis.paths import display, namespace
+from ..analysis.results import CATEGORIES, Contrast, Impact, Obligations
+from ..results import DocumentReport
+from .analysis import CATEGORY_TITLES, KIND_LEGEND, kind_letters, verdict
+
+_CSS = """
+:root { color-scheme: light; --line: #d0d5dd; --muted: #667085; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #101828;
+       margin: 2rem auto; max-width: 72rem; padding: 0 1rem; }
+h1 { font-size: 1.5rem; margin-bottom: .25rem; }
+h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
+.meta, .legend { color: var(--muted); font-size: .9rem; }
+table { border-collapse: collapse; margin: .75rem 0; }
+th, td { border: 1px solid var(--line); padding: .3rem .6rem; text-align: left; }
+thead th { background: #f2f4f7; }
+th.path, td.doc { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
+td.cell { text-align: center; font-weight: 600; min-width: 6rem; }
+td.k0 { background: #f9fafb; color: #98a2b3; }
+td.k1 { background: #fef0c7; }
+td.k2 { background: #fdb022; }
+td.k3 { background: #b54708; color: #fff; }
+tr.unused th.path { color: var(--muted); text-decoration: line-through; }
+td.accept { background: #d1fadf; }
+td.reject { background: #fecdca; font-weight: 600; }
+td.error { background: #e4e7ec; }
+ul.findings { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
+.count { font-weight: 600; }
+"""
+
+
+def _page(title: str, *sections) -> str:
+    doc = E.HTML(
+        E.HEAD(
+            E.META(charset="utf-8"),
+            E.META(name="viewport", content="width=device-width, initial-scale=1"),
+            E.TITLE(title),
+            E.STYLE(_CSS),
+        ),
+        E.BODY(
+            E.H1(title),
+            E.P(f"cdcxml {__version__}", E.CLASS("meta")),
+            *sections,
+        ),
+        lang="en",
+    )
+    return html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode", pretty_print=True)
+
+
+def _list(items, empty: str = "none") -> html.HtmlElement:
+    items = list(items)
+    if not items:
+        return E.P(empty, E.CLASS("meta"))
+    return E.UL(*(E.LI(i) for i in items))
+
+
+def _findings(d: DocumentReport) -> list[str]:
+    if d.error is not None:
+        return [f"{d.path}: could not be checked: {d.error}"]
+    lines = [f"{d.path}: XSD: {e}" for e in (d.xsd.errors if d.xsd is not None else ())]
+    for c in d.contracts:
+        for f in c.failures:
+            where = f"{f.location.document or d.path}:{f.location.line}" if f.location.line else d.path
+            lines.append(f"{where}: {c.consumer}: {f.message} [{f.id or f.test}]")
+    return lines
+
+
+def _findings_section(reports) -> html.HtmlElement:
+    lines = [line for d in reports for line in _findings(d)]
+    return E.DIV(
+        E.H2("Failing findings"),
+        E.UL(*(E.LI(line) for line in lines), E.CLASS("findings"), id="findings") if lines
+        else E.P("none", E.CLASS("meta")),
+    )
+
+
+def _verdict_cell(report: DocumentReport, consumer: str | None) -> html.HtmlElement:
+    outcome = verdict(report, consumer)
+    cls = {"accept": "accept", "REJECT": "reject"}.get(outcome, "error")
+    cell = E.TD(outcome.lower(), E.CLASS(f"cell {cls}"))
+    cell.set("data-consumer", consumer or "xsd")
+    return cell
+
+
+def contrast_html(result: Contrast) -> str:
+    """The contrast table, the four cases, per-consumer counts and every failing finding."""
+    head = E.TR(E.TH("document"), E.TH("XSD"), *(E.TH(c) for c in result.consumers), E.TH("case"))
+    rows = []
+    for r in result.rows:
+        row = E.TR(E.TD(r.path, E.CLASS("doc")), _verdict_cell(r.report, None),
+                   *(_verdict_cell(r.report, c) for c in result.consumers),
+                   E.TD(r.category or "could not be checked"))
+        row.set("data-document", r.path)
+        rows.append(row)
+    cases = []
+    for name in CATEGORIES:
+        docs = result.documents_in(name)
+        block = E.DIV(E.H3(CATEGORY_TITLES[name], " ", E.SPAN(f"({len(docs)})", E.CLASS("count"))),
+                      _list(docs))
+        block.set("data-case", name)
+        cases.append(block)
+    counts = E.TABLE(
+        E.THEAD(E.TR(E.TH("consumer"), E.TH("rejected by its contract"), E.TH("rejected by the XSD"))),
+        E.TBODY(*(E.TR(E.TD(c.consumer), E.TD(str(c.rejects)), E.TD(str(c.xsd_rejects)))
+                  for c in result.per_consumer)),
+    )
+    return _page(
+        "Targeted against full validation",
+        E.P(f"XSD {result.xsd} beside {len(result.consumers)} consumer contract(s).", E.CLASS("meta")),
+        E.H2("Documents"),
+        E.TABLE(E.THEAD(head), E.TBODY(*rows), id="contrast"),
+        E.H2("The four cases"),
+        *cases,
+        E.H2("Per consumer"),
+        counts,
+        _findings_section(r.report for r in result.rows),
+    )
+
+
+def _heat_cell(result: Obligations, path, consumer: str) -> html.HtmlElement:
+    o = result.obligation(path)
+    dep = next((d for d in o.dependencies if d.consumer == consumer), None) if o else None
+    kinds = dep.kinds if dep else ()
+    cell = E.TD(kind_letters(kinds), E.CLASS(f"cell k{len(kinds)}"))
+    cell.set("data-consumer", consumer)
+    cell.set("data-kinds", " ".join(kinds))
+    if dep:
+        cell.set("title", "fails: " + ", ".join(dep.assertions))
+    return cell
+
+
+def obligations_html(result: Obligations) -> str:
+    """The obligations heatmap (paths × consumers), unused paths and samples a consumer rejects."""
+    unused = set(result.unused)
+    rows = []
+    for path in result.paths:
+        th = E.TH(display(path), E.CLASS("path"), scope="row")
+        if namespace(path):
+            th.set("title", namespace(path))
+        row = E.TR(th, *(_heat_cell(result, path, c) for c in result.consumers))
+        row.set("data-path", display(path))
+        if path in unused:
+            row.set("class", "unused")
+        rows.append(row)
+    sections = [
+        E.P(f"{len(result.samples)} sample(s), {len(result.consumers)} consumer(s). Each path was "
+            "removed, emptied and given a value of another type; a cell shows how a consumer's "
+            "contract depends on it.", E.CLASS("meta")),
+        E.H2("Obligations"),
+        E.TABLE(E.THEAD(E.TR(E.TH("path"), *(E.TH(c) for c in result.consumers))),
+                E.TBODY(*rows), id="obligations"),
+        E.P(KIND_LEGEND + " · " + ", ".join(KINDS), E.CLASS("legend")),
+        E.H2("Unused: no consumer depends on these"),
+        E.DIV(_list(display(p) for p in result.unused), id="unused"),
+    ]
+    if result.not_in_samples is not None:
+        sections += [E.H2("Declared by the XSD, in no sample"),
+                     _list(display(p) for p in result.not_in_samples)]
+    rejected = [f"{s.path}: rejected by {', '.join(s.rejected_by)}" for s in result.samples
+                if s.rejected_by]
+    if rejected:
+        sections += [E.H2("Samples a consumer rejects (not analysed for it)"), _list(rejected)]
+    return _page("Consumer obligations", *sections)
+
+
+def impact_html(result: Impact) -> str:
+    """Which consumers a change breaks, by which assertion and where; the XSD view; derivations."""
+    rows = []
+    for c in result.consumers:
+        state = E.TD("breaks" if c.broken else "holds",
+                     E.CLASS("cell reject" if c.broken else "cell accept"))
+        state.set("data-consumer", c.consumer)
+        rows.append(E.TR(E.TD(c.consumer), state, E.TD(str(c.old_rejects)), E.TD(str(c.new_rejects))))
+    breaks = [f"{b.consumer}: [{b.assertion}] {b.message} at "
+              + ", ".join(f"{loc.document}:{loc.line}" if loc.line else str(loc.document)
+                          for loc in b.locations)
+              for c in result.consumers for b in c.breaks]
+    sections = [
+        E.H2("Consumers"),
+        E.TABLE(E.THEAD(E.TR(E.TH("consumer"), E.TH("after the change"), E.TH("old rejected"),
+                             E.TH("new rejected"))), E.TBODY(*rows), id="impact"),
+        E.H2("Breaking assertions"),
+        E.UL(*(E.LI(b) for b in breaks), E.CLASS("findings")) if breaks
+        else E.P("none", E.CLASS("meta")),
+    ]
+    if result.xsd is not None:
+        sections += [
+            E.H2(f"Consumers validating with {result.xsd}"),
+            E.P(f"reject {len(result.xsd_breaks)} of {len(result.new)} new document(s); "
+                f"{len(result.xsd_breaks_needlessly)} although every contract holds:"),
+            _list(result.xsd_breaks_needlessly),
+        ]
+    for d in result.derivations:
+        sections += [E.H2(f"Derived from {d.sample}"),
+                     _list([*(f"removed {p}" for p in d.removed), *(f"added {p}" for p in d.added),
+                            *(f"could not derive: {p}" for p in d.problems)], empty="unchanged")]
+    sections.append(_findings_section(result.new))
+    return _page("Impact of a change", *sections)
