@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import multiprocessing
 import os
 import signal
 import threading
@@ -191,7 +192,16 @@ def ordered_results(submit: Callable[[list[Capture]], Future], groups: Iterable[
 
 def local_pool(spec: Spec, jobs: int) -> ProcessPoolExecutor:
     """A process pool whose workers compile the spec's contracts once, at start."""
-    return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(spec,))
+    # Fork is the fastest start, but copying a parent that runs threads (a Dask client, a server
+    # in a test) can deadlock; such a parent gets workers from a fork server instead.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        method = "fork"
+    else:
+        method = "forkserver" if "forkserver" in methods else "spawn"
+    context = multiprocessing.get_context(method)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker,
+                               initargs=(spec,))
 
 
 def run_in_executor(executor: Executor, spec: Spec | None, captures: Iterable[Capture], *,
