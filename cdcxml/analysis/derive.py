@@ -34,6 +34,14 @@ def _value(xsd_type) -> str | None:
     return None
 
 
+def _type_name(xsd_type) -> str:
+    if xsd_type.name:
+        return xsd_type.local_name
+    base = getattr(xsd_type, "base_type", None)
+    return f"an anonymous restriction of {base.local_name}" if base is not None and base.name else (
+        "an anonymous type")
+
+
 def _flatten(group: XsdGroup) -> list:
     out = []
     for item in group:
@@ -85,7 +93,7 @@ class _Deriver:
                 value = _value(attr.type)
                 where = display((*path, "@" + name))
                 if value is None:
-                    self.problems.setdefault(f"{where}: no value of type {attr.type.local_name} "
+                    self.problems.setdefault(f"{where}: no value of {_type_name(attr.type)} "
                                              "could be derived")
                     value = ""
                 el.set(name, value)
@@ -128,8 +136,8 @@ class _Deriver:
             return el
         value = _value(xsd_type)
         if value is None:
-            self.problems.setdefault(f"{display(path)}: no value of type "
-                                     f"{xsd_type.local_name or 'anonymous'} could be derived")
+            self.problems.setdefault(f"{display(path)}: no value of {_type_name(xsd_type)} "
+                                     "could be derived")
             value = ""
         el.text = value
         return el

@@ -48,8 +48,8 @@ def applicable(kind: str, path: Path, nodes: list[etree._Element], root: etree._
 def remove_element(el: etree._Element) -> None:
     """Detach ``el`` from its parent, keeping the text that followed it."""
     parent = el.getparent()
-    if el.tail:
-        # The text after the element belongs to its parent; keep it.
+    if el.tail and el.tail.strip():
+        # Mixed content: the text after the element belongs to its parent; keep it.
         prev = el.getprevious()
         if prev is not None:
             prev.tail = (prev.tail or "") + el.tail

@@ -40,7 +40,10 @@ def _register() -> None:
     from . import (
         batch_cmd,
         compile_cmd,
+        contrast_cmd,
+        impact_cmd,
         lint_cmd,
+        obligations_cmd,
         package_cmd,
         publish_cmd,
         pull_cmd,
@@ -49,7 +52,8 @@ def _register() -> None:
     )
 
     for module in (validate_cmd, compile_cmd, lint_cmd, verify_cmd,
-                   package_cmd, publish_cmd, pull_cmd, batch_cmd):
+                   package_cmd, publish_cmd, pull_cmd, batch_cmd,
+                   contrast_cmd, obligations_cmd, impact_cmd):
         main.add_command(module.command)
 
 

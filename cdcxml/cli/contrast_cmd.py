@@ -6,11 +6,6 @@ import sys
 
 import click
 
-from ..analysis import contrast
-from ..report import analysis as out
-from ..report.html import contrast_html
-from ..sources import load_contracts
-from ..xsd import load_xsd
 from .common import emit, format_option, output_option
 
 
@@ -28,6 +23,13 @@ def command(xsd_path, contracts, phase, fmt, output, documents):
     Exits 1 when a consumer rejects a document or a document cannot be read; what the XSD alone
     rejects is reported, not failed on.
     """
+    # Imported here: the analysis pulls in xmlschema, which every other command can do without.
+    from ..analysis import contrast
+    from ..report import analysis as out
+    from ..report.html import contrast_html
+    from ..sources import load_contracts
+    from ..xsd import load_xsd
+
     loaded = load_contracts(contracts)
     for c in loaded:
         c.compiled(phase)

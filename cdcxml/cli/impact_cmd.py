@@ -6,11 +6,6 @@ import sys
 
 import click
 
-from ..analysis import impact_of_documents, impact_of_schemas, load_samples
-from ..report import analysis as out
-from ..report.html import impact_html
-from ..sources import load_contracts
-from ..xsd import load_xsd
 from .common import emit, format_option, output_option
 
 
@@ -33,6 +28,13 @@ def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, 
     Give --old-xsd, --new-xsd and --sample, or --old and --new documents. Exits 1 when a consumer
     breaks or a new document cannot be checked.
     """
+    # Imported here: the analysis pulls in xmlschema, which every other command can do without.
+    from ..analysis import impact_of_documents, impact_of_schemas, load_samples
+    from ..report import analysis as out
+    from ..report.html import impact_html
+    from ..sources import load_contracts
+    from ..xsd import load_xsd
+
     by_schema = bool(old_xsd or new_xsd)
     if by_schema and (old_docs or new_docs or xsd_path):
         raise click.UsageError("give --old-xsd/--new-xsd or --old/--new, not both")

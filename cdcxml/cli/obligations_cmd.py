@@ -6,11 +6,6 @@ import sys
 
 import click
 
-from ..analysis import find_obligations, load_samples
-from ..report import analysis as out
-from ..report.html import obligations_html
-from ..sources import load_contracts
-from ..xsd import load_xsd
 from .common import emit, format_option, output_option
 
 
@@ -28,6 +23,13 @@ def command(contracts, samples, xsd_path, phase, fmt, output):
 
     Exits 1 when a consumer rejects one of the samples themselves.
     """
+    # Imported here: the analysis pulls in xmlschema, which every other command can do without.
+    from ..analysis import find_obligations, load_samples
+    from ..report import analysis as out
+    from ..report.html import obligations_html
+    from ..sources import load_contracts
+    from ..xsd import load_xsd
+
     loaded = load_contracts(contracts)
     for c in loaded:
         c.compiled(phase)

@@ -17,11 +17,15 @@ from .common import emit, format_option, output_option
 @click.option("-c", "--contract", "contracts", multiple=True, required=True,
               help="Contract file or directory (repeatable).")
 @click.option("--phase", help="Run only this phase of each contract (#ALL, #DEFAULT or an id).")
+@click.option("--xsd", "xsd_path",
+              help="Also validate each document (a SOAP body's payload) against this XSD.")
 @format_option("text", "json", "svrl")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
-def command(contracts, phase, fmt, output, documents):
+def command(contracts, phase, xsd_path, fmt, output, documents):
     """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
+    if xsd_path and fmt == "svrl":
+        raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
     loaded = load_contracts(contracts)
     for c in loaded:
         c.compiled(phase, svrl=fmt == "svrl")
@@ -37,6 +41,12 @@ def command(contracts, phase, fmt, output, documents):
                 items.append((name, c.consumer, result))
         emit(svrl.render(items), output)
         sys.exit(0 if ok else 1)
-    reports = list(validate(documents, loaded, phase=phase))
+    xsd = None
+    if xsd_path:
+        from ..soapbody import xsd_check
+        from ..xsd import load_xsd
+
+        xsd = xsd_check(load_xsd(xsd_path))
+    reports = list(validate(documents, loaded, phase=phase, xsd=xsd))
     emit(jsonout.render(reports) if fmt == "json" else text.render(reports), output)
     sys.exit(0 if all(r.valid for r in reports) else 1)
