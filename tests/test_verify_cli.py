@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import threading
 import time
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from click.testing import CliRunner
@@ -291,3 +295,48 @@ def test_other_tables_are_left_to_their_readers(tmp_path):
     config = load_config(cfg)
     assert config.verify.retries == 2
     assert config.raw["sources"]["reseller"].startswith("git+")
+
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "productsearch"
+
+
+@pytest.fixture
+def example_provider(request):
+    """The ProductSearch example provider on 127.0.0.1; ``request.param`` drops Price when true."""
+    spec = importlib.util.spec_from_file_location("productsearch_app",
+                                                  EXAMPLE / "provider" / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, module.make_app(drop_price=request.param),
+                         handler_class=Quiet)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("example_provider", [False], indirect=True)
+def test_the_example_provider_keeps_its_consumers_contracts(example_provider):
+    result = cdcxml("--config", str(EXAMPLE / "provider" / "cdcxml.toml"),
+                    "--base-url", example_provider)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"PASS  marketing / search-widgets  POST {example_provider}/ProductSearch 200\n")
+    assert "no cdc:interaction, so nothing is sent for reseller-web" in result.stderr
+
+
+@pytest.mark.parametrize("example_provider", [True], indirect=True)
+def test_the_example_provider_without_price_breaks_a_consumer(example_provider, tmp_path):
+    out = tmp_path / "verify.xml"
+    result = cdcxml("--config", str(EXAMPLE / "provider" / "cdcxml.toml"),
+                    "--base-url", example_provider, "--format", "junit", "-o", str(out))
+    assert result.exit_code == 1
+    assert "  marketing: search-widgets (has-price)" in result.stdout
+    failure = junit(out).find("testsuite[@name='marketing']/testcase/failure")
+    assert failure.get("message").startswith("has-price (line 5,")

@@ -15,6 +15,7 @@ from ..fsutil import write_atomic
 from ..http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from ..report.junit import render_junit
 from ..report.verify_out import render_json, render_text, text_line, text_summary
+from ..sources import load_contracts
 from ..verify import verify
 
 
@@ -131,8 +132,14 @@ def command(config_path, fmt, **cli) -> None:
     cfg = load_config(cfg_file)
     cli["format"] = fmt
     run = _merge(cfg.verify, cli, str(cfg_file) if cfg_file else "cdcxml.toml")
+    contracts = load_contracts(run.contracts)
+    for contract in contracts:
+        if not contract.interactions and (not run.consumers or contract.consumer in run.consumers):
+            # A bare Schematron file is a valid contract, but verify has nothing to send for it.
+            click.echo(f"cdcxml: note: {contract.name}: no cdc:interaction, so nothing is sent for "
+                       f"{contract.consumer}", err=True)
     results_iter = verify(
-        run.contracts, run.base_url, consumers=run.consumers or None,
+        contracts, run.base_url, consumers=run.consumers or None,
         interactions=run.interactions or None, headers=run.headers, timeout=run.timeout,
         retries=run.retries, state_url=run.state_url, max_bytes=run.max_bytes,
         allow_redirects=run.follow_redirects, tls_verify=run.tls_verify, cert=run.tls_cert,
