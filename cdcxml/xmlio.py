@@ -71,6 +71,8 @@ class _DenyResolver(etree.Resolver):
 def _check_encoding(data: bytes, name: str) -> None:
     bom_encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
     head = data[len(codecs.BOM_UTF8) :] if bom_encoding == "utf-8" else data
+    if bom_encoding == "utf-16":
+        head = data[:400].decode("utf-16", errors="replace").encode("ascii", errors="replace")
     match = _DECL.match(head[:200])
     declared = match.group(1).decode("ascii").lower() if match else None
     if declared is not None and declared not in _ALLOWED_ENCODINGS:
@@ -78,6 +80,10 @@ def _check_encoding(data: bytes, name: str) -> None:
     if bom_encoding == "utf-8" and declared not in (None, "utf-8", "utf8"):
         raise UnsafeXMLError(
             f"UTF-8 byte order mark contradicts the declared encoding {declared!r}", path=name
+        )
+    if bom_encoding == "utf-16" and declared not in (None, "utf-16", "utf-16le", "utf-16be"):
+        raise UnsafeXMLError(
+            f"UTF-16 byte order mark contradicts the declared encoding {declared!r}", path=name
         )
 
 
@@ -96,6 +102,8 @@ def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = No
     except etree.XMLSyntaxError as err:
         line = err.lineno if err.lineno and err.lineno > 0 else None
         msg = _clean_libxml_message(err.msg or str(err))
+        if "safety limit" in msg:
+            raise UnsafeXMLError(f"refused: {msg}", path=name, line=line) from err
         raise XMLSyntaxError(f"not well-formed: {msg}", path=name, line=line) from err
     except UnsafeXMLError as err:
         raise UnsafeXMLError(err.message, path=name) from err
@@ -108,9 +116,19 @@ def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = No
     return tree
 
 
+_LIMITS = (
+    ("Excessive depth", "elements nested deeper than the safety limit (256)"),
+    ("Text node too long", "a text node longer than the safety limit (10 MB)"),
+    ("Resource limit exceeded", "a safety limit of the parser was exceeded"),
+    ("XML_PARSE_HUGE", "a safety limit of the parser was exceeded"),
+)
+
+
 def _clean_libxml_message(msg: str) -> str:
-    msg = msg.strip()
-    msg = re.sub(r",\s*line \d+, column \d+$", "", msg)
+    msg = re.sub(r",\s*line \d+, column \d+$", "", msg.strip())
+    for needle, ours in _LIMITS:
+        if needle in msg:
+            return ours
     return msg
 
 

@@ -82,7 +82,7 @@ class Locator:
 
 
 class _DocumentResolver(etree.Resolver):
-    """Lets ``document()`` read files only inside the allowed folders, through the safe loader."""
+    """Lets ``document()`` read files only inside the contract's folder, through the safe loader."""
 
     def __init__(self, folders: tuple[Path, ...]):
         super().__init__()
@@ -93,10 +93,8 @@ class _DocumentResolver(etree.Resolver):
         if parsed.scheme not in ("", "file"):
             raise RunError(f"document({url!r}) refused: only local files may be read")
         path = Path(unquote(parsed.path)).resolve()
-        allowed = (*self.folders, *getattr(_state, "folders", ()))
-        if not any(path.is_relative_to(f) for f in allowed):
-            raise RunError(f"document({url!r}) refused: outside the contract's and the "
-                           "document's folders")
+        if not any(path.is_relative_to(f) for f in self.folders):
+            raise RunError(f"document({url!r}) refused: outside the contract's folder")
         data = xmlio.read_bytes(path)
         xmlio.parse_bytes(data, str(path))  # refuse DOCTYPEs and the like before libxml2 sees it
         return self.resolve_string(data, context, base_url=path.as_uri())
@@ -134,13 +132,15 @@ class Compiled:
         access = (etree.XSLTAccessControl(read_file=True, write_file=False, create_dir=False,
                                           read_network=False, write_network=False)
                   if uses_documents else etree.XSLTAccessControl.DENY_ALL)
-        tree = etree.fromstring(self.xslt_source, parser).getroottree()
+        # The contract's own URI as base, so relative document() calls resolve in its folder.
+        base = (folder / "contract.xsl").as_uri() if folder else None
+        tree = etree.fromstring(self.xslt_source, parser, base_url=base).getroottree()
         extensions = {(RUN, "locate"): self._locate, (RUN, "uri"): self._uri,
                       (RUN, "enter"): self._enter}
         try:
             self.xslt = etree.XSLT(tree, access_control=access, extensions=extensions)
         except etree.XSLTParseError as err:
-            raise SchematronError(_xslt_error(err), path=schema.where.file) from err
+            raise _compile_error(err, plan, schema) from err
 
     # extension functions ------------------------------------------------------------------------
     def _locate(self, _ctx, nodes, roots):
@@ -163,10 +163,6 @@ class Compiled:
     def run(self, tree: etree._ElementTree) -> Outcome:
         """Apply to a parsed document."""
         url = tree.docinfo.URL
-        folders = ()
-        if url and url.startswith("file:"):
-            folders = (Path(unquote(urlparse(url).path)).resolve().parent,)
-        _state.folders = folders
         _state.main = _state.doc = url
         try:
             result = self.xslt(tree)
@@ -176,7 +172,6 @@ class Compiled:
         except RunError:
             raise
         finally:
-            _state.folders = ()
             _state.main = _state.doc = None
         raw = result.getroot()
         if raw is None:
@@ -298,6 +293,19 @@ def _svrl_text(raw: etree._Element, text, *, lang: bool = True) -> etree._Elemen
 def _set(el: etree._Element, name: str, value: str | None) -> None:
     if value is not None:
         el.set(name, value)
+
+
+def _compile_error(err: etree.XSLTParseError, plan: Plan, schema: Schema) -> SchematronError:
+    """Blame the rule whose context libxslt could not compile as a pattern, when there is one."""
+    message = _xslt_error(err)
+    for _, rule in plan.rules:
+        if f"'{rule.context}'" in message:
+            why = "; ".join(m for m in message.split("; ") if rule.context not in m
+                            and m not in ("error", "compilation error, element 'template'"))
+            return SchematronError(f"rule context {rule.context!r} is not a valid XSLT 1.0 "
+                                   f"pattern ({why or message})", path=rule.where.file,
+                                   line=rule.where.line)
+    return SchematronError(message, path=schema.where.file)
 
 
 def _xslt_error(err: Exception) -> str:
