@@ -195,7 +195,10 @@ def record(resolved: ResolvedSource) -> list[LockedContract]:
 
 def check(resolved: list[ResolvedSource], entries: list[LockedContract], lock_name: str) -> None:
     """Refuse (LockMismatchError) unless the resolved contracts are exactly the locked ones."""
-    hint = "'cdcxml pull --update' re-pins it"
+    # A git snapshot is fixed by its commit, so fetching it again restores it; anything else
+    # changed at its source and needs pinning anew.
+    git = any(r.kind == "git" for r in resolved)
+    hint = "'cdcxml pull' fetches it again" if git else "'cdcxml pull --update' re-pins it"
     packages = {e.package for e in entries}
     for r in resolved:
         if r.kind == "installed" and r.package not in packages:
@@ -311,7 +314,7 @@ def pull(pinning: Pinning, *, update: bool = False) -> PullResult:
     for source in pinning.sources:
         locked = old.entries_for(source_key(source, base=pinning.base), pinning.base) if old else []
         if locked:
-            resolved = _resolve_locked(source, locked, pinning)
+            resolved = _resolve_locked(source, locked, pinning, repair=True)
         else:
             resolved = [only_provider(r, pinning.provider)
                         for r in resolve(source, base=pinning.base, cache=pinning.cache,
@@ -327,12 +330,23 @@ def pull(pinning: Pinning, *, update: bool = False) -> PullResult:
     return PullResult(pinning.lock, lock, changed)
 
 
-def _resolve_locked(source: str, locked: list[LockedContract],
-                    pinning: Pinning) -> list[ResolvedSource]:
+def _resolve_locked(source: str, locked: list[LockedContract], pinning: Pinning, *,
+                    repair: bool = False) -> list[ResolvedSource]:
     commit = locked[0].commit if is_git_source(source) else None
-    resolved = [only_provider(r, pinning.provider)
-                for r in resolve(source, base=pinning.base, cache=pinning.cache, commit=commit)]
-    check(resolved, locked, pinning.lock.name)
+
+    def resolved_at(refresh: bool) -> list[ResolvedSource]:
+        found = resolve(source, base=pinning.base, cache=pinning.cache, commit=commit,
+                        refresh=refresh)
+        return [only_provider(r, pinning.provider) for r in found]
+
+    resolved = resolved_at(False)
+    try:
+        check(resolved, locked, pinning.lock.name)
+    except LockMismatchError:
+        if not (repair and commit):
+            raise
+        resolved = resolved_at(True)
+        check(resolved, locked, pinning.lock.name)
     return resolved
 
 

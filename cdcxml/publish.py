@@ -180,7 +180,7 @@ def publish(sources: Iterable[str | Path], version: str, to: str, *,
         url = to.removeprefix("git+")
         if "://" not in url and not _SCP_LIKE.match(url):
             url = Path(url).resolve().as_uri()
-        return publish_to_git(found, url, force=force)
+        return publish_to_git(found, url, force=force, name=to)
     return publish_to_dir(found, Path(to), force=force)
 
 
@@ -218,8 +218,13 @@ def _write_files(folder: Path, bundle: Bundle) -> None:
         write_atomic(target, data)
 
 
-def publish_to_git(found: list[Bundle], url: str, *, force: bool = False) -> list[Published]:
-    """Commit each bundle under ``<provider>/<consumer>/`` in the repository and tag it; push."""
+def publish_to_git(found: list[Bundle], url: str, *, force: bool = False,
+                   name: str | None = None) -> list[Published]:
+    """Commit each bundle under ``<provider>/<consumer>/`` in the repository and tag it; push.
+
+    ``name`` is how messages call the repository (default: its URL).
+    """
+    name = name or url
     with tempfile.TemporaryDirectory(prefix="cdcxml-publish-") as tmp:
         work = Path(tmp) / "contracts"
         run_git(["clone", "-q", url, str(work)])
@@ -228,7 +233,7 @@ def publish_to_git(found: list[Bundle], url: str, *, force: bool = False) -> lis
                              cwd=work, check=False).returncode == 0
             if exists and not force:
                 raise PublishError(f"{bundle.consumer} {bundle.version} for {bundle.provider} is "
-                                   f"already published: tag {bundle.tag} exists in {url} "
+                                   f"already published: tag {bundle.tag} exists in {name} "
                                    "(use --force to move it)")
         identity = _identity(work)
         done = []
@@ -245,14 +250,14 @@ def publish_to_git(found: list[Bundle], url: str, *, force: bool = False) -> lis
                     cwd=work)
             commit = run_git(["rev-parse", "HEAD"], cwd=work).stdout.strip()
             done.append(Published(bundle.consumer, bundle.provider, bundle.version,
-                                  f"{url} tag {bundle.tag}", commit))
+                                  f"{name} tag {bundle.tag}", commit))
         branch = run_git(["symbolic-ref", "--short", "HEAD"], cwd=work).stdout.strip()
         refs = [f"{'+' if force else ''}refs/tags/{b.tag}" for b in found]
         try:
             run_git(["push", "-q", "--atomic", "origin", f"HEAD:refs/heads/{branch}", *refs],
                     cwd=work)
         except RepositoryError as err:
-            raise PublishError(f"{url}: {err.message} (if someone published meanwhile, "
+            raise PublishError(f"{name}: {err.message} (if someone published meanwhile, "
                                "run the command again)") from err
     return done
 

@@ -130,13 +130,16 @@ def test_a_tampered_cache_file_is_refused_until_pulled_again(provider: Path):
     assert "does not match cdcxml.lock" in refused.stderr
     assert "search-widgets.xml" in refused.stderr
     assert "Traceback" not in refused.output
+    assert "'cdcxml pull' fetches it again" in refused.stderr
     with pytest.raises(LockMismatchError, match="reseller-web"):
         pinned_contracts()
-    assert cdcxml("pull").exit_code == 2
 
-    repaired = cdcxml("pull", "--update")
+    # The pinned commit fixes the content, so pull restores it without moving any pin.
+    lock_before = (provider / "cdcxml.lock").read_bytes()
+    repaired = cdcxml("pull")
     assert repaired.exit_code == 0, repaired.output
     assert b"widget" in cached.read_bytes()
+    assert (provider / "cdcxml.lock").read_bytes() == lock_before
     assert validate(RESPONSES / "no-manufacturer.xml").exit_code == 0
 
 
