@@ -1,0 +1,182 @@
+"""Full XSD validation, loaded safely (DESIGN.md §11).
+
+Schemas are read with xmlschema, but every schema file — the one named and each one it imports or
+includes — is first read and checked by cdcxml's hardened loader and then handed over from memory.
+Imports resolve only to files inside the schema's own folder (or, if asked, any local file); a
+blocked or missing import is an error, where xmlschema itself would only warn.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+from urllib.request import BaseHandler, OpenerDirector
+from urllib.response import addinfourl
+
+import xmlschema
+from lxml import etree
+from xmlschema.exceptions import (
+    XMLResourceBlocked,
+    XMLResourceError,
+    XMLSchemaException,
+    XMLSchemaWarning,
+)
+from xmlschema.validators.exceptions import XMLSchemaValidatorError
+
+from . import xmlio
+from .errors import CdcxmlError, InputError
+from .results import XsdReport
+
+ALLOW_MODES = ("sandbox", "local")
+
+
+class XsdError(CdcxmlError, ValueError):
+    """A schema cannot be loaded: not well-formed, invalid, or an import that cannot be resolved."""
+
+
+class _LocalFiles(BaseHandler):
+    """Serves ``file:`` URLs through the hardened loader and nothing else."""
+
+    def __init__(self, seen: dict[str, etree._ElementTree]):
+        self.seen = seen
+
+    def file_open(self, req):
+        path = Path(unquote(urlparse(req.full_url).path))
+        data = xmlio.read_bytes(path)
+        self.seen[str(path)] = xmlio.parse_bytes(data, str(path))
+        headers = Message()
+        headers["Content-Type"] = "application/xml"
+        return addinfourl(io.BytesIO(data), headers, req.full_url, 200)
+
+
+def _opener(seen: dict[str, etree._ElementTree]) -> OpenerDirector:
+    opener = OpenerDirector()
+    opener.add_handler(_LocalFiles(seen))
+    return opener
+
+
+@dataclass(frozen=True, slots=True)
+class Xsd:
+    """A loaded XML Schema: validates documents and exposes the xmlschema object it wraps."""
+
+    path: Path
+    schema: xmlschema.XMLSchemaBase
+
+    def validate(self, doc) -> XsdReport:
+        """Validate a document (path, bytes or lxml tree) against the whole schema."""
+        return validate(self, doc)
+
+
+def load_xsd(path: str | Path, *, allow: str = "sandbox") -> Xsd:
+    """Load an XSD file; imports may reach only its folder (``sandbox``) or any local file."""
+    if allow not in ALLOW_MODES:
+        raise ValueError(f"allow must be one of {ALLOW_MODES}, not {allow!r}")
+    p = Path(path)
+    name = str(path)
+    xmlio.parse_file(p)  # refuses DOCTYPEs and bad encodings, with a line number
+    folder = p.resolve().parent
+    seen: dict[str, etree._ElementTree] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            schema = xmlschema.XMLSchema10(
+                str(p.resolve()),
+                base_url=str(folder),
+                allow=allow,
+                defuse="always",
+                opener=_opener(seen),
+                use_fallback=False,
+            )
+        except CdcxmlError as err:
+            raise XsdError(err.message, path=err.path or name, line=err.line) from err
+        except XMLSchemaValidatorError as err:
+            _raise_import_failure(caught, name)
+            where, line = _locate(err, name, seen)
+            raise XsdError(f"invalid schema: {_first_line(err.message)}", path=where,
+                           line=line) from err
+        except XMLResourceBlocked as err:
+            raise XsdError(f"schema reference refused: {_first_line(str(err))}",
+                           path=name) from err
+        except (XMLResourceError, XMLSchemaException, OSError) as err:
+            _raise_import_failure(caught, name)
+            raise XsdError(f"cannot load schema: {_first_line(str(err))}", path=name) from err
+    _raise_import_failure(caught, name)
+    return Xsd(p, schema)
+
+
+# Namespaces xmlschema carries itself: an import of them that cannot be fetched loses nothing.
+_BUILT_IN = frozenset({
+    "http://www.w3.org/XML/1998/namespace",
+    "http://www.w3.org/2001/XMLSchema",
+    "http://www.w3.org/2001/XMLSchema-instance",
+})
+_IMPORT_NS = re.compile(r"namespace '([^']*)'")
+
+
+def _raise_import_failure(caught: list[warnings.WarningMessage], name: str) -> None:
+    for warning in caught:
+        if issubclass(warning.category, XMLSchemaWarning):
+            match = _IMPORT_NS.search(str(warning.message))
+            if match and match.group(1) in _BUILT_IN:
+                continue
+            raise XsdError(f"import or include failed: {_first_line(str(warning.message))}",
+                           path=name)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0].rstrip(":.") if text.strip() else "unknown error"
+
+
+def _locate(err: XMLSchemaValidatorError, name: str,
+            seen: dict[str, etree._ElementTree]) -> tuple[str, int | None]:
+    """Find the file and line of the schema component an xmlschema error points at."""
+    url = err.schema_url
+    where = name
+    tree = None
+    if url and url.startswith("file:"):
+        where = unquote(urlparse(url).path)
+        tree = seen.get(where)
+    if tree is None:
+        try:
+            tree = xmlio.parse_file(name)
+        except CdcxmlError:
+            return where, None
+        where = name
+    elem = err.elem
+    if elem is None:
+        return where, None
+    matches = [
+        e for e in tree.iter(elem.tag)
+        if dict(e.attrib) == dict(elem.attrib)
+    ]
+    return where, matches[0].sourceline if len(matches) == 1 else None
+
+
+def validate(xsd: Xsd, doc) -> XsdReport:
+    """Validate a document (path, bytes or lxml tree) against ``xsd``; every error, with its line."""
+    tree = xmlio.load(doc)
+    errors = []
+    try:
+        for err in xsd.schema.iter_errors(tree):
+            errors.append(_describe(err))
+    except XMLSchemaException as err:
+        raise CdcxmlError(f"XSD validation could not run: {_first_line(str(err))}",
+                          path=xmlio.display_name(tree)) from err
+    return XsdReport(valid=not errors, errors=tuple(errors))
+
+
+def _describe(err) -> str:
+    reason = getattr(err, "reason", None) or _first_line(str(err))
+    line = getattr(err, "sourceline", None)
+    path = getattr(err, "path", None)
+    where = f"line {line}: " if line else ""
+    at = f" (at {path})" if path else ""
+    return f"{where}{reason}{at}"
+
+
+__all__ = ["ALLOW_MODES", "InputError", "Xsd", "XsdError", "load_xsd", "validate"]
