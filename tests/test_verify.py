@@ -8,7 +8,16 @@ import time
 
 import pytest
 import requests
-from verify_support import DATA, FakeProvider, Reply, closed_port, data
+from verify_support import (
+    DATA,
+    EXAMPLE,
+    FakeProvider,
+    Reply,
+    WSGIAdapter,
+    closed_port,
+    data,
+    load_example_app,
+)
 
 from cdcxml import load_contract
 from cdcxml.errors import ConfigError, SchematronError
@@ -348,3 +357,14 @@ def test_the_envelope_is_what_the_contract_sees(provider):
     serve(provider, "/ProductSearch", "products-12.xml")
     [result] = run([sch], provider)
     assert [f.id for f in result.failures] == ["soap11-envelope"]
+
+
+@pytest.mark.parametrize(("drop_price", "outcome"), [(False, PASSED), (True, FAILED)])
+def test_a_wsgi_provider_is_verified_in_process(drop_price, outcome):
+    app = load_example_app().make_app(drop_price=drop_price)
+    with requests.Session() as session:
+        session.mount("http://provider.test/", WSGIAdapter(app))
+        [result] = verify([EXAMPLE / "contracts" / "marketing.sch"], "http://provider.test",
+                          session=session)
+    assert (result.outcome, result.status) == (outcome, 200)
+    assert [f.id for f in result.failures] == ([] if not drop_price else ["has-price"])

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
 import time
-from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from verify_support import DATA, FakeProvider, Reply, closed_port, data
+from verify_support import DATA, EXAMPLE, FakeProvider, Reply, closed_port, data, load_example_app
 
 from cdcxml.cli import main
 from cdcxml.config import VerifySettings, load_config
@@ -297,16 +295,10 @@ def test_other_tables_are_left_to_their_readers(tmp_path):
     assert config.raw["sources"]["reseller"].startswith("git+")
 
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "productsearch"
-
-
 @pytest.fixture
 def example_provider(request):
     """The ProductSearch example provider on 127.0.0.1; ``request.param`` drops Price when true."""
-    spec = importlib.util.spec_from_file_location("productsearch_app",
-                                                  EXAMPLE / "provider" / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_example_app()
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, *args) -> None:
