@@ -1,0 +1,325 @@
+"""Content models (sequence, choice, all, occurrences) as counts XPath 1.0 can check.
+
+Sibling order is deliberately not checked, so a content model is read as a constraint on how many
+of each child an element holds. Every constraint written is implied by the model: a child name
+that two particles could match, or that a wildcard could also match, gives only a lower bound;
+an optional group's requirements hold only once one of its own children is present; a repeated
+group gives only per-name ranges. Documents the XSD accepts therefore always pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xmlschema.validators import XsdAnyElement, XsdGroup
+
+from .names import Names, local
+from .xpath import all_of, any_of
+
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+@dataclass(frozen=True, slots=True)
+class Particle:
+    """A particle of a content model: an element (with its substitutes), a wildcard or a group."""
+
+    kind: str  # "element", "any", "sequence", "choice" or "all"
+    lo: int
+    hi: int | None
+    names: tuple[str, ...] = ()
+    decls: tuple = ()
+    children: tuple[Particle, ...] = ()
+    wildcard: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContentCheck:
+    """A count constraint on an element's children."""
+
+    kind: str
+    test: str
+    message: str
+    subject: tuple[str, ...]
+    hint: str
+
+
+@dataclass(slots=True)
+class ContentModel:
+    """What a complex type's content model lets us check, and which children we can follow."""
+
+    checks: list[ContentCheck] = field(default_factory=list)
+    children: dict[str, object] = field(default_factory=dict)
+    unfollowed: list[str] = field(default_factory=list)
+
+
+def particle_of(xp) -> Particle | None:
+    """Our view of an xmlschema particle (None for a particle that admits nothing)."""
+    lo = xp.min_occurs
+    hi = xp.max_occurs
+    if hi == 0:
+        return None
+    if isinstance(xp, XsdGroup):
+        children = tuple(p for p in (particle_of(c) for c in xp) if p is not None)
+        return Particle(xp.model, lo, hi, children=children)
+    if isinstance(xp, XsdAnyElement):
+        return Particle("any", lo, hi, wildcard=xp)
+    head = xp.ref if getattr(xp, "ref", None) is not None else xp
+    decls = []
+    if not head.abstract:
+        decls.append(head)
+    if xp.ref is not None:
+        blocked = "substitution" in (head.block or "")
+        if not blocked:
+            decls.extend(s for s in head.iter_substitutes() if not s.abstract)
+    names = tuple(d.name for d in decls)
+    return Particle("element", lo, hi, names=names, decls=tuple(decls))
+
+
+def _mul(a: int | None, b: int | None) -> int | None:
+    if a == 0 or b == 0:
+        return 0
+    if a is None or b is None:
+        return None
+    return a * b
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a + b
+
+
+class _Analysis:
+    def __init__(self, root: Particle, owner: str, names: Names):
+        self.owner = owner
+        self.names = names
+        self.out = ContentModel()
+        self.elements: list[Particle] = []
+        self.wildcards: list[Particle] = []
+        self._collect(root)
+        seen: dict[str, int] = {}
+        for p in self.elements:
+            for n in p.names:
+                seen[n] = seen.get(n, 0) + 1
+        self.ambiguous = {n for n, c in seen.items() if c > 1}
+        for w in self.wildcards:
+            for n in seen:
+                if w.wildcard.is_matching(n):
+                    self.ambiguous.add(n)
+        self._children(seen)
+        self._emit(root, None)
+
+    def _collect(self, p: Particle) -> None:
+        if p.kind == "element":
+            self.elements.append(p)
+        elif p.kind == "any":
+            self.wildcards.append(p)
+        for c in p.children:
+            self._collect(c)
+
+    def _children(self, seen: dict[str, int]) -> None:
+        for p in self.elements:
+            for name, decl in zip(p.names, p.decls, strict=True):
+                if name in self.ambiguous:
+                    if name not in self.out.unfollowed:
+                        self.out.unfollowed.append(name)
+                    continue
+                self.out.children[name] = decl
+
+    # -- words and XPath -----------------------------------------------------------------------
+    def _label(self, names) -> str:
+        labels = sorted({local(n) for n in names})
+        if len(labels) == 1:
+            return labels[0]
+        return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+    def _union(self, names) -> str:
+        return " | ".join(self.names.xpath(n) for n in names)
+
+    def _count(self, p: Particle) -> str:
+        return f"count({self._union(p.names)})"
+
+    def _present(self, p: Particle) -> list[str]:
+        """Names whose presence proves ``p`` was taken (its own, unambiguous names)."""
+        names: list[str] = []
+        for e in self._elements_in(p):
+            names.extend(n for n in e.names if n not in self.ambiguous and n not in names)
+        return names
+
+    def _elements_in(self, p: Particle):
+        if p.kind == "element":
+            yield p
+        for c in p.children:
+            yield from self._elements_in(c)
+
+    def _presence(self, names: list[str]) -> str:
+        return " or ".join(self.names.xpath(n) for n in names)
+
+    def _add(self, kind: str, test: str, message: str, subject, hint: str) -> None:
+        self.out.checks.append(ContentCheck(kind, test, message, tuple(subject), hint))
+
+    # -- the constraints ----------------------------------------------------------------------
+    def _emit(self, p: Particle, guard: list[str] | None, unknown: bool = False) -> None:
+        """Constraints of ``p``; ``guard`` names prove it was taken, ``unknown``: nothing does."""
+        if p.kind == "any" or (p.kind == "element" and not p.names):
+            return
+        if p.kind == "element":
+            self._element(p, guard, unknown)
+            return
+        if p.hi is None or p.hi > 1:
+            self._repeated(p, guard, unknown)
+            return
+        inner_guard, inner_unknown = guard, unknown
+        if p.lo == 0:
+            present = self._present(p)
+            inner_guard, inner_unknown = (present, False) if present else (None, True)
+        if p.kind in ("sequence", "all"):
+            for c in p.children:
+                self._emit(c, inner_guard, inner_unknown)
+        else:
+            self._choice(p, inner_guard, inner_unknown)
+
+    def _element(self, p: Particle, guard: list[str] | None, unknown: bool) -> None:
+        label = self._label(p.names)
+        count = self._count(p)
+        ambiguous = any(n in self.ambiguous for n in p.names)
+        lo = p.lo if not unknown else 0
+        hi = None if ambiguous else p.hi
+        if guard and set(p.names) >= set(guard) and lo <= 1:
+            lo = 0  # "if it holds X, it holds X"
+        if guard and lo:
+            cond = self._presence(guard)
+            self._add("occurs", f"not({cond}) or {count} >= {lo}",
+                      f"{self.owner} must contain {_at_least(lo)} {label} when it contains "
+                      f"{self._label(guard)}", p.names, f"{label}-count")
+            lo = 0
+        if not lo and hi is None:
+            return
+        if lo and hi is not None and lo == hi:
+            test, qty = f"{count} = {lo}", f"exactly {_word(lo)}"
+        elif lo and hi is not None:
+            test, qty = f"{count} >= {lo} and {count} <= {hi}", f"between {lo} and {hi}"
+        elif lo:
+            test = f"{count} >= {lo}" if lo > 1 else self._presence(list(p.names))
+            qty = _at_least(lo)
+        else:
+            test, qty = f"{count} <= {hi}", f"at most {_word(hi)}"
+        self._add("occurs", test, f"{self.owner} must contain {qty} {label}", p.names,
+                  f"{label}-count")
+
+    def _choice(self, p: Particle, guard: list[str] | None, unknown: bool) -> None:
+        branches = [(c, self._present(c)) for c in p.children]
+        known = [(c, names) for c, names in branches if names]
+        labels = [self._label(names) for _, names in known]
+        subject = [n for _, names in known for n in names]
+        nullable = any(_nullable(c) for c in p.children) or len(known) < len(branches)
+        need_one = not unknown and not nullable and bool(known)
+        if len(known) >= 2:
+            taken = " + ".join(f"number(boolean({self._union(names)}))" for _, names in known)
+            shown = ", ".join(labels[:-1]) + " or " + labels[-1]
+            if need_one and not guard:
+                self._add("choice", f"{taken} = 1",
+                          f"{self.owner} must contain exactly one of {shown}", subject,
+                          "choice")
+                need_one = False
+            else:
+                self._add("choice", f"{taken} <= 1",
+                          f"{self.owner} must not contain more than one of {shown}", subject,
+                          "choice")
+        if need_one:
+            test = self._presence(subject)
+            shown = ", ".join(labels[:-1]) + " or " + labels[-1] if len(labels) > 1 else labels[0]
+            if guard:
+                self._add("choice", f"not({self._presence(guard)}) or {test}",
+                          f"{self.owner} must contain {shown} when it contains "
+                          f"{self._label(guard)}", subject, "choice")
+            else:
+                self._add("choice", test, f"{self.owner} must contain {shown}", subject, "choice")
+        for c, names in branches:
+            if names:
+                self._emit(c, names)
+            else:
+                self._emit(c, None, True)
+
+    def _repeated(self, p: Particle, guard: list[str] | None, unknown: bool) -> None:
+        for e in self._elements_in(p):
+            if any(n in self.ambiguous for n in e.names):
+                continue
+            once_lo, once_hi = _range_in(p, e, once=True)
+            hi = _mul(p.hi, once_hi)
+            lo = 0 if unknown else p.lo * once_lo
+            label = self._label(e.names)
+            count = self._count(e)
+            if hi is not None:
+                self._add("occurs", f"{count} <= {hi}",
+                          f"{self.owner} must contain at most {_word(hi)} {label}", e.names,
+                          f"{label}-count")
+            if lo:
+                if guard:
+                    self._add("occurs", f"not({self._presence(guard)}) or {count} >= {lo}",
+                              f"{self.owner} must contain {_at_least(lo)} {label} when it "
+                              f"contains {self._label(guard)}", e.names, f"{label}-count")
+                else:
+                    self._add("occurs", f"{count} >= {lo}",
+                              f"{self.owner} must contain {_at_least(lo)} {label}", e.names,
+                              f"{label}-count")
+            elif once_lo and p.lo == 0:
+                present = self._present(p)
+                if present and not set(e.names) >= set(present):
+                    self._add("occurs", f"not({self._presence(present)}) or {count} >= {once_lo}",
+                              f"{self.owner} must contain {_at_least(once_lo)} {label} when it "
+                              f"contains {self._label(present)}", e.names, f"{label}-count")
+
+
+def _range_in(p: Particle, target: Particle, *, once: bool = False) -> tuple[int, int | None]:
+    """How many times ``target`` occurs within one (``once``) or all occurrences of ``p``."""
+    if p is target:
+        lo, hi = 1, 1
+    elif p.kind in ("element", "any"):
+        return 0, 0
+    elif p.kind == "choice":
+        ranges = [_range_in(c, target) for c in p.children]
+        lo = min((r[0] for r in ranges), default=0)
+        hi = 0
+        for r in ranges:
+            hi = None if hi is None or r[1] is None else max(hi, r[1])
+    else:
+        lo, hi = 0, 0
+        for c in p.children:
+            r = _range_in(c, target)
+            lo += r[0]
+            hi = _add(hi, r[1])
+    if once:
+        return lo, hi
+    return p.lo * lo, _mul(p.hi, hi)
+
+
+def _nullable(p: Particle) -> bool:
+    if p.lo == 0:
+        return True
+    if p.kind in ("element",):
+        return False
+    if p.kind == "any":
+        return False
+    if p.kind == "choice":
+        return any(_nullable(c) for c in p.children) or not p.children
+    return all(_nullable(c) for c in p.children)
+
+
+def _word(n: int) -> str:
+    return _WORDS.get(n, str(n))
+
+
+def _at_least(n: int) -> str:
+    return "at least one" if n == 1 else f"at least {n}"
+
+
+def analyse(group, owner: str, names: Names) -> ContentModel:
+    """The checks a complex type's content model (an xmlschema group) allows, as seen from
+    an element labelled ``owner``."""
+    root = particle_of(group)
+    if root is None:
+        return ContentModel()
+    return _Analysis(root, owner, names).out
+
+
+__all__ = ["ContentCheck", "ContentModel", "Particle", "all_of", "analyse", "any_of",
+           "particle_of"]

@@ -1,0 +1,304 @@
+"""Walk a schema from its global elements and say, rule by rule, what each element must satisfy.
+
+A rule's context is the element's absolute path (``/o:Order/o:Lines/o:Line``): in a document the
+XSD accepts, the path of names decides which declaration an element was validated against, except
+where ``xsi:type`` picks a derived type, so an element that may carry ``xsi:type`` gets one rule per
+type it may take, told apart by a predicate on ``xsi:type``. Recursive content is followed a few
+levels deep and then left unchecked (and said so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import content, facets
+from .names import Names, local
+
+NIL = "normalize-space(@xsi:nil) = 'true' or normalize-space(@xsi:nil) = '1'"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One assertion: what kind of rule it enforces, its test and message, and what it is about.
+
+    ``subject`` names the children (Clark names) or attributes (``@`` + Clark name) the check
+    is about; ``("",)`` means the element's own value, ``()`` the element as a whole.
+    """
+
+    kind: str
+    test: str
+    message: str
+    subject: tuple[str, ...]
+    hint: str
+
+
+@dataclass(slots=True)
+class Rule:
+    """Every check on the elements one context matches."""
+
+    context: str
+    path: tuple[str, ...]
+    label: str
+    stem: str = ""
+    checks: list[Check] = field(default_factory=list)
+    lets: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Pattern:
+    """The rules for documents whose root is one global element."""
+
+    element: str
+    rules: list[Rule] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How far the walk goes before it stops and says what it left out."""
+
+    max_repeat: int = 3
+    max_depth: int = 40
+    max_rules: int = 5000
+
+
+class Walker:
+    """Turns a loaded xmlschema schema into patterns of rules."""
+
+    def __init__(self, schema, names: Names, limits: Limits | None = None):
+        self.schema = schema
+        self.names = names
+        self.limits = limits or Limits()
+        self.notes: list[str] = []
+        self.rule_count = 0
+        self._types = [t for t in schema.maps.types.values()
+                       if t.is_complex() and getattr(t, "name", None)
+                       and not facets._is_builtin(t)]
+
+    # -- patterns ------------------------------------------------------------------------------
+    def pattern(self, decl) -> Pattern:
+        """The rules for documents rooted at global element ``decl``."""
+        pattern = Pattern(decl.name)
+        self._element(pattern, decl, "/" + self.names.xpath(decl.name), (decl.name,), "", {}, 0)
+        return pattern
+
+    def _element(self, pattern: Pattern, decl, base: str, path: tuple[str, ...], stem: str,
+                 seen: dict, depth: int) -> None:
+        label = local(decl.name)
+        if depth >= self.limits.max_depth or self.rule_count >= self.limits.max_rules:
+            self._note(f"{_show(path)}: not checked (the contract would grow too large)")
+            return
+        stem = f"{stem}.{label}" if stem else label
+        candidates = self._candidates(decl)
+        if len(candidates) == 1:
+            t = candidates[0]
+            rule = Rule(base, path, label, stem)
+            if t.is_complex() and not _is_any_type(t):
+                test = "not(@xsi:type)"
+                if getattr(t, "name", None):
+                    test += " or " + self._is_type(t)
+                rule.checks.append(Check("xsi-type", test,
+                                         f"{label} must not name another type in xsi:type",
+                                         (), "xsi-type"))
+            self._fill(pattern, rule, decl, t, seen, depth)
+            return
+        declared = candidates[0]
+        locals_ = [local(t.name) for t in candidates]
+        exact = len(set(locals_)) < len(locals_)
+        first = Rule(f"{base}[not(@xsi:type) or {self._is_type(declared, exact)}]", path, label,
+                     f"{stem}-as-{local(declared.name)}")
+        self._fill(pattern, first, decl, declared, seen, depth)
+        for t in candidates[1:]:
+            rule = Rule(f"{base}[{self._is_type(t, exact)}]", path, label,
+                        f"{stem}-as-{local(t.name)}")
+            self._fill(pattern, rule, decl, t, seen, depth)
+        shown = ", ".join(local(t.name) for t in candidates)
+        fallback = Rule(base, path, label, stem)
+        fallback.checks.append(Check("xsi-type", "false()",
+                                     f"{label} must name one of {shown} in xsi:type", (),
+                                     "xsi-type"))
+        self._add(pattern, fallback)
+
+    def _candidates(self, decl) -> list:
+        """The declared type, then every named type an ``xsi:type`` may put in its place."""
+        t = decl.type
+        if t.is_simple() or _is_any_type(t) or not getattr(t, "name", None):
+            return [t]
+        blocked = set((decl.block or "").split()) | set((getattr(t, "block", "") or "").split())
+        found = [t]
+        for d in self._types:
+            if d is t or d.abstract or not d.is_derived(t):
+                continue
+            if blocked & _methods(d, t):
+                continue
+            found.append(d)
+        return found
+
+    def _is_type(self, t, exact: bool = False) -> str:
+        """An XPath test: this element's ``xsi:type`` names type ``t``.
+
+        Unless ``exact``, only the local name is compared, which tells apart candidates whose
+        local names differ (a right local name in a wrong namespace is invalid anyway).
+        """
+        ns, loc = t.name[1:].split("}") if t.name.startswith("{") else ("", t.name)
+        value = "normalize-space(@xsi:type)"
+        if not exact:
+            return (f"concat(substring-after({value}, ':'), substring({value}, 1, "
+                    f"number(not(contains({value}, ':'))) * string-length({value}))) = '{loc}'")
+        unprefixed = (f"not(contains({value}, ':')) and {value} = '{loc}' and "
+                      f"string(namespace::*[name() = '']) = '{ns}'")
+        if not ns:
+            return f"({unprefixed})"
+        prefixed = (f"substring-after({value}, ':') = '{loc}' and namespace::*[name() = "
+                    f"substring-before(normalize-space(../@xsi:type), ':')] = '{ns}'")
+        return f"({prefixed} or {unprefixed})"
+
+    # -- one rule ------------------------------------------------------------------------------
+    def _fill(self, pattern: Pattern, rule: Rule, decl, t, seen: dict, depth: int) -> None:
+        label = rule.label
+        guard = NIL if decl.nillable else None
+        if decl.nillable:
+            rule.checks.append(Check("nil", f"not({NIL}) or (not(*) and string(.) = '')",
+                                     f"{label} must be empty when xsi:nil is true", (), "nil"))
+        else:
+            rule.checks.append(Check("nil", "not(@xsi:nil)",
+                                     f"{label} must not have xsi:nil (it is not nillable)", (),
+                                     "nil"))
+        children: dict[str, object] = {}
+        if t.is_simple():
+            self._value(rule, decl, t, guard)
+        elif not _is_any_type(t):
+            self._attributes(rule, t)
+            if t.has_simple_content():
+                self._value(rule, decl, t.content, guard)
+            else:
+                if not t.mixed:
+                    rule.checks.append(Check(
+                        "text", "not(text()[normalize-space()])",
+                        f"{label} must not contain text, only elements", (), "text"))
+                if t.content is not None and not t.is_empty():
+                    model = content.analyse(t.content, label, self.names)
+                    for c in model.checks:
+                        rule.checks.append(Check(c.kind, _unless(guard, c.test), c.message,
+                                                 c.subject, c.hint))
+                    children = model.children
+                    for name in model.unfollowed:
+                        rule.notes.append(
+                            f"{_show(rule.path + (name,))}: not followed (a wildcard or a second "
+                            f"particle may match it)")
+        self._add(pattern, rule)
+        key = (id(decl), id(t))
+        if seen.get(key, 0) >= self.limits.max_repeat:
+            if children:
+                self._note(f"{_show(rule.path)}: content nested deeper than "
+                           f"{self.limits.max_repeat} levels of {label} is not checked")
+            return
+        inner = dict(seen)
+        inner[key] = inner.get(key, 0) + 1
+        for name, child in children.items():
+            self._element(pattern, child, f"{rule.context}/{self.names.xpath(name)}",
+                          rule.path + (name,), rule.stem, inner, depth + 1)
+
+    def _value(self, rule: Rule, decl, st, guard: str | None) -> None:
+        label = rule.label
+        value = facets.Value(".", "value")
+        result = facets.value_checks(st, value, _show(rule.path))
+        conditions = [guard] if guard else []
+        if decl.default is not None or decl.fixed is not None:
+            conditions.append("string(.) = ''")
+        if _is_union(st):
+            conditions.append("@xsi:type")  # xsi:type may name a member type instead
+        condition = " or ".join(conditions) if conditions else None
+        for c in result.checks:
+            rule.checks.append(Check(c.kind, _unless(condition, c.test), f"{label} must {c.text}",
+                                     ("",), c.kind))
+        if decl.fixed is not None:
+            test = facets.fixed_test(st, decl.fixed, value)
+            if test:
+                rule.checks.append(Check(
+                    "fixed", _unless(" or ".join(["string(.) = ''", *([guard] if guard else [])]),
+                                     test),
+                    f"{label} must be {decl.fixed}", ("",), "fixed"))
+            else:
+                rule.notes.append(f"{_show(rule.path)}: the fixed value is not checked")
+        rule.lets.update(value.lets)
+        rule.notes.extend(result.notes)
+
+    def _attributes(self, rule: Rule, t) -> None:
+        label = rule.label
+        for name, attr in t.attributes.items():
+            if name is None or attr.use == "prohibited":
+                continue
+            step = self.names.attribute(name)
+            shown = f"{label}/@{local(name)}"
+            subject = ("@" + name,)
+            if attr.use == "required":
+                rule.checks.append(Check("attribute", step,
+                                         f"{label} must have attribute {local(name)}", subject,
+                                         f"{local(name)}-attribute"))
+            value = facets.Value(step, f"{_var(local(name))}")
+            result = facets.value_checks(attr.type, value, f"{_show(rule.path)}/@{local(name)}")
+            for c in result.checks:
+                rule.checks.append(Check(c.kind, f"not({step}) or {_wrap(c.test)}",
+                                         f"{shown} must {c.text}", subject,
+                                         f"{local(name)}-{c.kind}"))
+            if attr.fixed is not None:
+                test = facets.fixed_test(attr.type, attr.fixed, value)
+                if test:
+                    rule.checks.append(Check("fixed", f"not({step}) or {_wrap(test)}",
+                                             f"{shown} must be {attr.fixed}", subject,
+                                             f"{local(name)}-fixed"))
+            rule.lets.update(value.lets)
+            rule.notes.extend(result.notes)
+
+    def _add(self, pattern: Pattern, rule: Rule) -> None:
+        pattern.rules.append(rule)
+        self.rule_count += 1
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def _methods(derived, base) -> set[str]:
+    """The derivation methods on the way from ``derived`` up to ``base``."""
+    found = set()
+    t = derived
+    while t is not None and t is not base:
+        method = getattr(t, "derivation", None)
+        if method:
+            found.add(method)
+        t = getattr(t, "base_type", None)
+    return found
+
+
+def _is_any_type(t) -> bool:
+    return getattr(t, "name", None) == "{http://www.w3.org/2001/XMLSchema}anyType"
+
+
+def _is_union(st) -> bool:
+    t = st
+    while t is not None:
+        if hasattr(t, "member_types"):
+            return True
+        t = getattr(t, "base_type", None)
+    return False
+
+
+def _show(path: tuple[str, ...]) -> str:
+    return "/".join(local(n) for n in path)
+
+
+def _var(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+    return f"attr-{cleaned}"
+
+
+def _wrap(test: str) -> str:
+    return f"({test})" if " or " in test or " and " in test else test
+
+
+def _unless(condition: str | None, test: str) -> str:
+    if not condition:
+        return test
+    return f"{_wrap(condition)} or {_wrap(test)}"
