@@ -95,6 +95,9 @@ def fetch(
     options: FetchOptions = FetchOptions(),  # noqa: B008 - immutable
 ) -> HttpResponse | TransportError:
     """Send one request and read the whole response within the deadline; never raises for I/O."""
+    if options.verify is False:
+        # The caller chose not to verify certificates; a warning on every request adds nothing.
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     own_session = session is None
     sess = session if session is not None else requests.Session()
     try:
@@ -125,8 +128,11 @@ def _exchange_with_deadline(sess, method, url, headers, body, json, options):
     cancelled = threading.Event()
 
     def work() -> None:
-        box["outcome"] = _exchange(sess, method, url, headers, body, json, options, deadline,
-                                   cancelled, box)
+        try:
+            box["outcome"] = _exchange(sess, method, url, headers, body, json, options, deadline,
+                                       cancelled, box)
+        except Exception as err:  # noqa: BLE001 - a caller's adapter may raise anything
+            box["outcome"] = TransportError("protocol", f"request failed: {err!r}", url)
 
     worker = threading.Thread(target=work, name="cdcxml-fetch", daemon=True)
     worker.start()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import io
+import ssl
 import threading
 import time
 
 import pytest
 import requests
-from verify_support import FakeProvider, Reply, closed_port
+from verify_support import FakeProvider, Reply, closed_port, self_signed_certificate
 
 from cdcxml.http import FetchOptions, HttpResponse, TransportError, fetch, media_type
 
@@ -228,3 +229,48 @@ def test_a_mounted_adapter_replaces_the_network():
     assert isinstance(got, HttpResponse)
     assert got.body == b"<echo><q/></echo>"
     assert got.media_type == "application/xml"
+
+
+@pytest.fixture
+def tls_provider(tmp_path):
+    cert, key = self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    p = FakeProvider(tls=context).start()
+    p.routes["/ok"] = Reply(200, b"<secure/>")
+    yield p, cert
+    p.close()
+
+
+def test_an_untrusted_certificate_is_a_tls_error(tls_provider):
+    provider, _ = tls_provider
+    got = fetch("GET", provider.url + "/ok")
+    assert isinstance(got, TransportError)
+    assert got.kind == "tls"
+    assert "certificate verify failed" in got.message
+
+
+def test_a_ca_bundle_or_insecure_reaches_a_self_signed_provider(tls_provider):
+    provider, cert = tls_provider
+    trusted = fetch("GET", provider.url + "/ok", options=FetchOptions(verify=str(cert)))
+    assert isinstance(trusted, HttpResponse)
+    assert trusted.body == b"<secure/>"
+    insecure = fetch("GET", provider.url + "/ok", options=FetchOptions(verify=False))
+    assert isinstance(insecure, HttpResponse)
+    assert insecure.body == b"<secure/>"
+
+
+def test_an_adapter_that_raises_anything_is_still_a_value():
+    class Broken(requests.adapters.BaseAdapter):
+        def send(self, request, **kwargs):
+            raise RuntimeError("adapter bug")
+
+        def close(self):
+            pass
+
+    with requests.Session() as session:
+        session.mount("inproc://", Broken())
+        got = fetch("GET", "inproc://provider/x", session=session)
+    assert isinstance(got, TransportError)
+    assert got.kind == "protocol"
+    assert "adapter bug" in got.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -10,7 +11,16 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from verify_support import DATA, EXAMPLE, FakeProvider, Reply, closed_port, data, load_example_app
+from verify_support import (
+    DATA,
+    EXAMPLE,
+    FakeProvider,
+    Reply,
+    closed_port,
+    data,
+    load_example_app,
+    self_signed_certificate,
+)
 
 from cdcxml.cli import main
 from cdcxml.config import VerifySettings, load_config
@@ -332,3 +342,20 @@ def test_the_example_provider_without_price_breaks_a_consumer(example_provider, 
     assert "  marketing: search-widgets (has-price)" in result.stdout
     failure = junit(out).find("testsuite[@name='marketing']/testcase/failure")
     assert failure.get("message").startswith("has-price (line 5,")
+
+
+def test_tls_options_reach_a_self_signed_provider(tmp_path):
+    cert, key = self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    provider = FakeProvider(tls=context).start()
+    try:
+        provider.routes["/ProductSearch"] = Reply(200, data("responses", "products-11.xml"))
+        refused = cdcxml("--base-url", provider.url, "-c", str(RESELLER))
+        assert refused.exit_code == 1
+        assert "TLS failed" in refused.stdout
+        for option in (["--ca-bundle", str(cert)], ["--insecure"]):
+            result = cdcxml("--base-url", provider.url, "-c", str(RESELLER), *option)
+            assert result.exit_code == 0, result.output
+    finally:
+        provider.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import io
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -46,7 +48,7 @@ class Call:
 class FakeProvider:
     """A threaded HTTP server whose routes the test sets; it records every call."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Callable[[Call], Reply] | Reply] = {}
         self.calls: list[Call] = []
         self.stopping = threading.Event()
@@ -74,6 +76,9 @@ class FakeProvider:
             do_GET = do_POST = do_PUT = _serve
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.server.daemon_threads = True
         self.server.block_on_close = False
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
@@ -83,7 +88,7 @@ class FakeProvider:
     def url(self) -> str:
         """The base URL the provider listens on."""
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def answer(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
         """Send ``reply`` the way it asks: whole, never, or a byte at a time."""
@@ -204,3 +209,15 @@ class WSGIAdapter(requests.adapters.BaseAdapter):
 
     def close(self) -> None:
         pass
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made with the openssl command."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return cert, key
