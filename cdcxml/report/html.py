@@ -6,7 +6,6 @@ from lxml import html
 from lxml.html import builder as E
 
 from .. import __version__
-from ..analysis.mutate import KINDS
 from ..analysis.paths import display, namespace
 from ..analysis.results import CATEGORIES, Contrast, Impact, Obligations
 from ..results import DocumentReport
@@ -18,6 +17,7 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: 
        margin: 2rem auto; max-width: 72rem; padding: 0 1rem; }
 h1 { font-size: 1.5rem; margin-bottom: .25rem; }
 h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1rem; margin-bottom: .25rem; }
 .meta, .legend { color: var(--muted); font-size: .9rem; }
 table { border-collapse: collapse; margin: .75rem 0; }
 th, td { border: 1px solid var(--line); padding: .3rem .6rem; text-align: left; }
@@ -32,7 +32,7 @@ tr.unused th.path { color: var(--muted); text-decoration: line-through; }
 td.accept { background: #d1fadf; }
 td.reject { background: #fecdca; font-weight: 600; }
 td.error { background: #e4e7ec; }
-ul.findings { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
+ul.findings, ul.paths { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
 .count { font-weight: 600; }
 """
 
@@ -55,11 +55,11 @@ def _page(title: str, *sections) -> str:
     return html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode", pretty_print=True)
 
 
-def _list(items, empty: str = "none") -> html.HtmlElement:
+def _list(items, empty: str = "none", cls: str = "paths") -> html.HtmlElement:
     items = list(items)
     if not items:
         return E.P(empty, E.CLASS("meta"))
-    return E.UL(*(E.LI(i) for i in items))
+    return E.UL(*(E.LI(i) for i in items), E.CLASS(cls))
 
 
 def _findings(d: DocumentReport) -> list[str]:
@@ -129,7 +129,7 @@ def _heat_cell(result: Obligations, path, consumer: str) -> html.HtmlElement:
     o = result.obligation(path)
     dep = next((d for d in o.dependencies if d.consumer == consumer), None) if o else None
     kinds = dep.kinds if dep else ()
-    cell = E.TD(kind_letters(kinds), E.CLASS(f"cell k{len(kinds)}"))
+    cell = E.TD(kind_letters(kinds) if kinds else "", E.CLASS(f"cell k{len(kinds)}"))
     cell.set("data-consumer", consumer)
     cell.set("data-kinds", " ".join(kinds))
     if dep:
@@ -157,7 +157,7 @@ def obligations_html(result: Obligations) -> str:
         E.H2("Obligations"),
         E.TABLE(E.THEAD(E.TR(E.TH("path"), *(E.TH(c) for c in result.consumers))),
                 E.TBODY(*rows), id="obligations"),
-        E.P(KIND_LEGEND + " · " + ", ".join(KINDS), E.CLASS("legend")),
+        E.P(KIND_LEGEND, E.CLASS("legend")),
         E.H2("Unused: no consumer depends on these"),
         E.DIV(_list(display(p) for p in result.unused), id="unused"),
     ]
