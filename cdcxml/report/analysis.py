@@ -101,8 +101,9 @@ def contrast_text(result: Contrast) -> str:
     if result.errors:
         lines.append(f"could not be checked: {len(result.errors)}")
         lines += [f"  {d}" for d in result.errors]
-    lines += ["", "per consumer, documents rejected by its contract / by the XSD:"]
-    lines += [f"  {c.consumer}: {c.rejects} / {c.xsd_rejects}" for c in result.per_consumer]
+    lines += ["", "per consumer:"]
+    lines += [f"  {c.consumer}: its contract rejects {c.rejects} document(s), the XSD {c.xsd_rejects}"
+              for c in result.per_consumer]
     return "\n".join(lines) + "\n"
 
 
