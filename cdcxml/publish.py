@@ -176,12 +176,16 @@ def publish(sources: Iterable[str | Path], version: str, to: str, *,
             force: bool = False) -> list[Published]:
     """Publish the contracts of ``sources`` at ``version`` to a git repository or a folder."""
     found = bundles(sources, version)
-    if is_git_target(to):
-        url = to.removeprefix("git+")
-        if "://" not in url and not _SCP_LIKE.match(url):
-            url = Path(url).resolve().as_uri()
-        return publish_to_git(found, url, force=force, name=to)
-    return publish_to_dir(found, Path(to), force=force)
+    if not is_git_target(to):
+        try:
+            return publish_to_dir(found, Path(to), force=force)
+        except OSError as err:
+            raise PublishError(f"cannot write there: {err.strerror or err}",
+                               path=err.filename or to) from err
+    url = to.removeprefix("git+")
+    if "://" not in url and not _SCP_LIKE.match(url):
+        url = Path(url).resolve().as_uri()
+    return publish_to_git(found, url, force=force, name=to)
 
 
 def publish_to_dir(found: list[Bundle], root: Path, *, force: bool = False) -> list[Published]:

@@ -181,8 +181,9 @@ def run_git(args: list[str], *, cwd: Path | None = None, check: bool = True,
     except FileNotFoundError as err:
         raise RepositoryError("the git program is not installed or not on PATH") from err
     if check and done.returncode != 0:
-        lines = [ln for ln in done.stderr.splitlines() if ln.strip() and "hint:" not in ln]
-        detail = lines[-1].strip() if lines else f"exit status {done.returncode}"
+        lines = [ln.strip() for ln in done.stderr.splitlines() if ln.strip()]
+        fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+        detail = (fatal or lines or [f"exit status {done.returncode}"])[0]
         detail = detail.removeprefix("fatal: ").removeprefix("error: ")
         raise RepositoryError(f"git {args[0]} failed: {detail}")
     return done
@@ -241,7 +242,13 @@ def fetch_commit(url: str, commit: str, cache: Path, *, ref: str | None = None,
             stale = Path(tempfile.mkdtemp(prefix=".stale-", dir=folder))
             os.replace(target, stale / commit)
             shutil.rmtree(stale, ignore_errors=True)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            # Another run fetched the same commit meanwhile: its snapshot is as good as ours.
+            if not target.is_dir():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

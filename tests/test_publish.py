@@ -185,3 +185,12 @@ def test_included_fragments_are_not_contracts_of_their_own():
         "common/manufacturer.sch", "requests/search-widgets.xml", "reseller-web.sch",
     ]
     assert bundle.tag == "reseller-web/product-search/v2.0.0"
+
+
+def test_a_folder_that_cannot_be_written_is_a_one_line_error(tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    result = cdcxml("publish", MOBILE_V2, "--version", "2.0.0", "--to", blocker)
+    assert result.exit_code == 2
+    assert "not-a-folder/product-search/mobile-app: cannot write there" in result.stderr
+    assert "Traceback" not in result.output

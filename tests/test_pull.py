@@ -253,3 +253,12 @@ def test_git_sources_parse_like_pip_urls(source: str, expected: GitSpec):
 def test_a_local_path_in_a_git_source_is_relative_to_its_base(tmp_path: Path):
     spec = parse_git_source("git+../contracts.git@v1", base=tmp_path / "provider")
     assert spec == GitSpec((tmp_path / "contracts.git").as_uri(), "v1")
+
+
+def test_a_repository_that_is_not_there_is_a_one_line_error(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cdcxml("validate", "-c", "git+missing.git@v1", RESPONSES / "no-instock.xml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("cdcxml: git ls-remote failed: ")
+    assert "missing.git' does not appear to be a git repository" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
