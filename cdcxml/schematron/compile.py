@@ -21,6 +21,8 @@ from . import xpath
 from .model import Assertion, Diagnostic, Let, Pattern, Phase, Property, Rule, Schema
 from .ns import EXSL, RUN, SCH, SVRL, XSL
 
+# Up to this many patterns, each is applied to the nodes an axis scan finds; beyond, one walk.
+DIRECT_MAX_UNITS = 16
 ALLOWED_XSL_IN_TEXT = frozenset({
     "copy-of", "value-of", "text", "if", "choose", "when", "otherwise", "for-each", "sort",
     "variable", "number", "element", "attribute",
@@ -114,7 +116,10 @@ class Compiler:
                 if not pattern.documents:
                     etree.SubElement(out, R + "p", p=str(p_index))
         walk_from = self.phase.from_ if self.phase is not None and self.phase.from_ else "/"
-        if main_units:
+        if main_units and len(main_units) <= DIRECT_MAX_UNITS:
+            for unit in main_units:
+                self._direct(out, unit, walk_from)
+        elif main_units:
             etree.SubElement(out, X + "apply-templates", select=walk_from, mode="w0")
             self._walk(root, "w0", main_units)
         for g, (pattern, units) in enumerate(units_by_group, start=1):
@@ -126,11 +131,20 @@ class Compiler:
         return etree.ElementTree(root), self.plan
 
     def _global_let(self, parent: etree._Element, let: Let) -> None:
-        var = etree.SubElement(parent, X + "variable", nsmap=dict(let.ns), name=let.name)
+        self._let(parent, let)
+
+    def _let(self, parent: etree._Element, let: Let) -> None:
         if let.value is not None:
-            var.set("select", let.value)
-        else:
-            self._literal_content(var, etree.fromstring(let.content))
+            etree.SubElement(parent, X + "variable", nsmap=dict(let.ns), name=let.name,
+                             select=let.value)
+            return
+        # Element content is a result tree fragment in XSLT 1.0; as a node-set, paths into it
+        # work ($codes/code) and its string value stays the same.
+        fragment = f"cdcr-content-{let.name}"
+        var = etree.SubElement(parent, X + "variable", nsmap=dict(let.ns), name=fragment)
+        self._literal_content(var, etree.fromstring(let.content))
+        etree.SubElement(parent, X + "variable", name=let.name,
+                         select=f"exsl:node-set(${fragment})")
 
     # -- subordinate documents ------------------------------------------------------------------
     def _subordinate(self, out: etree._Element, pattern: Pattern, g: int) -> None:
@@ -160,6 +174,54 @@ class Compiler:
                          mode=f"w{g}")
         etree.SubElement(out, X + "value-of", select="cdcr:enter('')")
 
+    # -- selecting the nodes a pattern can match ------------------------------------------------------
+    def _steps(self, unit: Unit) -> set[xpath.StepTest]:
+        steps: set[xpath.StepTest] = set()
+        for rule in unit.rules:
+            if xpath.variables(rule.context):
+                steps.add(xpath.StepTest("any"))
+            else:
+                steps.update(xpath.final_steps(rule.context, dict(rule.ns).get))
+        return steps
+
+    def _direct(self, out: etree._Element, unit: Unit, walk_from: str) -> None:
+        """Apply a pattern to exactly the nodes its rules can match, found by C-level axis scans.
+
+        For a handful of patterns this beats a template-driven walk: libxml2 scans the descendant
+        axis far faster than libxslt instantiates a template per node.
+        """
+        if walk_from == "/":
+            root, nodes, attrs = "/", "//", "//@"
+        else:
+            root = None
+            nodes = f"({walk_from})/descendant-or-self::"
+            attrs = f"({walk_from})/descendant-or-self::*/@"
+        nsmap: dict[str, str] = {}
+        parts: list[str | None] = []
+        for step in sorted(self._steps(unit), key=lambda s: (s.kind, s.name or "")):
+            if step.kind == "any":
+                parts = [root, nodes + "node()", attrs + "*"]
+                break
+            if step.kind == "root":
+                parts.append(root)
+            elif step.kind in ("text", "comment", "pi"):
+                parts.append(nodes + {"text": "text()", "comment": "comment()",
+                                      "pi": "processing-instruction()"}[step.kind])
+            else:
+                test = "*"
+                if step.name is not None:
+                    uri, local = step.name[1:].split("}", 1)
+                    if uri:
+                        prefix = self._prefix_for(uri)
+                        nsmap[prefix] = uri
+                        local = f"{prefix}:{local}"
+                    test = local
+                parts.append((attrs if step.kind == "attribute" else nodes) + test)
+        selects = [p for p in dict.fromkeys(parts) if p]
+        if selects:
+            etree.SubElement(out, X + "apply-templates", nsmap=nsmap or None,
+                             select=" | ".join(selects), mode=f"m{unit.index}")
+
     # -- the walk ---------------------------------------------------------------------------------
     def _prefix_for(self, uri: str) -> str:
         prefix = self.names.get(uri)
@@ -173,14 +235,7 @@ class Compiler:
         by_name: dict[tuple[str, str], list[Unit]] = {}
         any_units: list[Unit] = []
         for unit in units:
-            steps = set()
-            for rule in unit.rules:
-                if xpath.variables(rule.context):
-                    steps.add(xpath.StepTest("any"))
-                    continue
-                ns = dict(rule.ns)
-                steps.update(xpath.final_steps(rule.context, ns.get))
-            for step in steps:
+            for step in self._steps(unit):
                 if step.kind == "any":
                     any_units.append(unit)
                 elif step.name is None or step.name.endswith("}*"):
@@ -260,11 +315,7 @@ class Compiler:
 
     def _rule_body(self, parent: etree._Element, rule: Rule, ri: int) -> None:
         for let in rule.lets:
-            var = etree.SubElement(parent, X + "variable", nsmap=dict(let.ns), name=let.name)
-            if let.value is not None:
-                var.set("select", let.value)
-            else:
-                self._literal_content(var, etree.fromstring(let.content))
+            self._let(parent, let)
         if self.svrl:
             fired = etree.SubElement(parent, R + "r", r=str(ri))
             doc = etree.SubElement(fired, X + "attribute", name="d")
@@ -288,12 +339,11 @@ class Compiler:
                  ai: int) -> None:
         f = etree.SubElement(parent, R + "f", a=str(ai))
         subject = a.subject or rule.subject
+        target = f"({subject})[1] | self::node()[not(({subject})[1])]" if subject else "."
         loc = etree.SubElement(f, X + "attribute", name="l")
-        if subject:
-            etree.SubElement(loc, X + "value-of",
-                             select=f"cdcr:locate(({subject})[1] | self::node()[not(({subject})[1])], /*)")
-        else:
-            etree.SubElement(loc, X + "value-of", select="cdcr:locate(., /*)")
+        etree.SubElement(loc, X + "value-of", select=f"cdcr:locate({target}, /*)")
+        if pattern.documents:
+            self._steps_of(f, target)
         text = etree.SubElement(f, R + "t")
         self._message_content(text, etree.fromstring(a.text.content))
         for did in a.diagnostics:
@@ -308,6 +358,27 @@ class Compiler:
             self.plan.properties.append(prop)
             p = etree.SubElement(f, R + "pr", {R + "i": str(pi)})
             self._message_content(p, etree.fromstring(prop.text.content))
+
+    def _steps_of(self, f: etree._Element, target: str) -> None:
+        # lxml hands an extension function a detached copy of a node from another document, so
+        # for subordinate documents the stylesheet spells out the node's path, one step a line.
+        steps = etree.SubElement(f, X + "attribute", name="x")
+        each = etree.SubElement(steps, X + "for-each", select=f"({target})/ancestor-or-self::node()")
+        choose = etree.SubElement(each, X + "choose")
+        same = "[local-name() = local-name(current()) and namespace-uri() = namespace-uri(current())]"
+        for test, value in (
+            ("self::*", "concat('e ', namespace-uri(), ' ', local-name(), ' ', "
+                        f"count(preceding-sibling::*{same}) + 1)"),
+            ("self::text()", "concat('t ', count(preceding-sibling::text()) + 1)"),
+            ("self::comment()", "concat('c ', count(preceding-sibling::comment()) + 1)"),
+            ("self::processing-instruction()",
+             "concat('p ', name(), ' ', count(preceding-sibling::processing-instruction()"
+             "[name() = name(current())]) + 1)"),
+            ("count(. | ../@*) = count(../@*)", "concat('a ', namespace-uri(), ' ', local-name())"),
+        ):
+            when = etree.SubElement(choose, X + "when", test=test)
+            etree.SubElement(when, X + "value-of", select=value)
+            etree.SubElement(when, X + "text").text = "\n"
 
     # -- human text -----------------------------------------------------------------------------
     def _text(self, parent: etree._Element, value: str | None) -> None:
