@@ -80,7 +80,7 @@ def test_a_hanging_endpoint_ends_at_the_deadline(provider):
     assert isinstance(got, TransportError)
     assert got.kind == "timeout"
     assert "1 s" in got.message
-    assert 0.9 <= took < 2.5
+    assert 0.9 <= took < 4
 
 
 def test_a_trickling_body_cannot_hold_past_the_deadline(provider):
@@ -92,16 +92,16 @@ def test_a_trickling_body_cannot_hold_past_the_deadline(provider):
     assert isinstance(got, TransportError)
     assert got.kind == "timeout"
     assert got.status == 200
-    assert took < 2.5
+    assert took < 4
 
 
 def test_trickled_headers_cannot_hold_past_the_deadline(provider):
-    provider.routes["/slow"] = Reply(200, b"<a/>", slow_headers=0.1)
+    provider.routes["/slow"] = Reply(200, b"<a/>", slow_headers=0.5)
     started = time.monotonic()
     got = fetch("GET", provider.url + "/slow", options=FetchOptions(timeout=1))
     assert isinstance(got, TransportError)
     assert got.kind == "timeout"
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 4
 
 
 def test_a_slow_but_timely_body_arrives_whole(provider):

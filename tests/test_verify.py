@@ -147,7 +147,7 @@ def test_a_hanging_endpoint_errs_at_the_timeout_and_the_run_goes_on(provider):
     took = time.monotonic() - started
     assert [r.outcome for r in results] == [ERROR, PASSED]
     assert results[0].error == "no complete response within 1 s"
-    assert took < 3.5
+    assert took < 5
 
 
 def test_a_trickling_endpoint_errs_at_the_timeout(provider):
@@ -157,7 +157,7 @@ def test_a_trickling_endpoint_errs_at_the_timeout(provider):
     [result] = run([RESELLER], provider, timeout=1)
     assert result.outcome == ERROR
     assert result.error == "response body not complete within 1 s"
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5
 
 
 def test_an_html_error_page_is_a_failure_with_its_title(provider):

@@ -163,7 +163,7 @@ def test_a_hanging_endpoint_ends_the_run_within_seconds_of_the_timeout(provider)
     errors = [line for line in result.stdout.splitlines() if line.startswith("ERROR")]
     assert len(errors) == 2
     assert result.stdout.count("      no complete response within 1 s\n") == 2
-    assert took < 4
+    assert took < 6
 
 
 def test_headers_from_the_command_line_reach_the_provider(provider):
