@@ -18,6 +18,7 @@ from .results import (  # noqa: E402
     Summary,
     XsdReport,
 )
+from .validate import validate  # noqa: E402
 
 __all__ = [
     "CdcxmlError",
@@ -32,4 +33,5 @@ __all__ = [
     "XsdReport",
     "__version__",
     "load_contract",
+    "validate",
 ]

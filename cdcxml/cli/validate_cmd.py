@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..errors import CdcxmlError
 from ..report import jsonout, svrl, text
 from ..sources import load_contracts
 from ..validate import document_paths, validate
@@ -32,7 +33,12 @@ def command(contracts, phase, xsd_path, fmt, output, documents):
     if fmt == "svrl":
         items, ok = [], True
         for name in document_paths(documents):
-            tree = parse_file(name)
+            try:
+                tree = parse_file(name)
+            except CdcxmlError as err:  # a document that cannot be read: reported, the run goes on
+                click.echo(f"cdcxml: {err}", err=True)
+                ok = False
+                continue
             for c in loaded:
                 result = c.run_svrl(tree, phase=phase)
                 ok = ok and not result.getroot().xpath(
