@@ -24,7 +24,8 @@ TOP_ASSERTIONS = 5
 
 def check_all(paths: Iterable[str | Path], spec: Spec, *, jobs: int = 1,
               scheduler: str | None = None, skip: Counter[str] | None = None,
-              limits: ArchiveLimits = DEFAULT_LIMITS) -> Iterator[DocumentReport]:
+              limits: ArchiveLimits = DEFAULT_LIMITS, chunk_size: int = CHUNK_SIZE
+              ) -> Iterator[DocumentReport]:
     """Check every capture the paths name, in input order, on ``jobs`` processes or a Dask cluster.
 
     ``skip`` counts document names already checked (``--resume``): that many captures of each name
@@ -34,12 +35,12 @@ def check_all(paths: Iterable[str | Path], spec: Spec, *, jobs: int = 1,
     if skip:
         items = _skipping(items, Counter(skip))
     if scheduler:
-        yield from _on_dask(scheduler, spec, items)
+        yield from _on_dask(scheduler, spec, items, chunk_size)
     elif jobs <= 1:
         yield from run_here(spec, items)
     else:
         with local_pool(spec, jobs) as pool:
-            yield from run_in_executor(pool, None, items, chunk_size=CHUNK_SIZE,
+            yield from run_in_executor(pool, None, items, chunk_size=chunk_size,
                                        in_flight=jobs * 4)
 
 
@@ -51,7 +52,8 @@ def _skipping(items: Iterable[Capture], skip: Counter[str]) -> Iterator[Capture]
         yield item
 
 
-def _on_dask(address: str, spec: Spec, items: Iterable[Capture]) -> Iterator[DocumentReport]:
+def _on_dask(address: str, spec: Spec, items: Iterable[Capture], chunk_size: int
+             ) -> Iterator[DocumentReport]:
     try:
         from distributed import Client
     except ImportError as err:
@@ -64,10 +66,11 @@ def _on_dask(address: str, spec: Spec, items: Iterable[Capture]) -> Iterator[Doc
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         # Sent to every worker once; each worker compiles the contracts on its first chunk.
         shared = client.scatter(spec, broadcast=True, hash=False)
-        executor = client.get_executor()
+        # pure=False: no hashing of every chunk to find duplicates; each chunk is checked.
+        executor = client.get_executor(pure=False)
         # Workers may be on other machines: they get the bytes, never a local path.
         yield from run_in_executor(executor, shared, (c.loaded() for c in items),
-                                   chunk_size=CHUNK_SIZE, in_flight=workers * 4)
+                                   chunk_size=chunk_size, in_flight=workers * 4)
 
 
 # -- the summary -----------------------------------------------------------------------------------

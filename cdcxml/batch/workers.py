@@ -78,6 +78,7 @@ class Checker:
         for c in self.contracts:
             c.compiled(spec.phase)
         self.phase = spec.phase
+        self.checked = 0  # documents this process checked with these compiled contracts
         self._xsd = None
         if spec.xsd is not None:
             from ..xsd import load_xsd
@@ -96,6 +97,7 @@ class Checker:
 
     def check(self, capture: Capture) -> DocumentReport:
         """Check one capture; anything that stops it is the report's error, never an exception."""
+        self.checked += 1
         if capture.error is not None:
             return DocumentReport(capture.name, error=capture.error)
         try:

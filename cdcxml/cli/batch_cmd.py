@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -38,6 +39,25 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
         raise click.UsageError("--resume continues a run written with --format jsonl --output FILE")
+    with _CtrlC() as ctrl_c:
+        tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
+                                   resume, paths, ctrl_c)
+    interrupted = ctrl_c.pressed
+    writer.finish(tally, interrupted=interrupted)
+    sink.close()
+    if fmt == "jsonl":
+        for line in tally.text_lines():
+            click.echo(line, err=True)
+    if interrupted:
+        click.echo("cdcxml: interrupted; the report covers the documents checked so far", err=True)
+        sys.exit(130)
+    s = tally.summary
+    sys.exit(0 if s.invalid == 0 and s.errors == 0 else 1)
+
+
+def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths,
+         ctrl_c: _CtrlC):
+    """Load, check and write the documents; returns what the closing summary needs."""
     loaded = load_contracts(contracts)
     for c in loaded:
         c.compiled(phase)
@@ -58,8 +78,9 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
             fh.truncate(good)  # drop a last line the previous run did not finish
     sink = _Sink(output, append=resume, direct=fmt == "jsonl")
     writer = WRITERS[fmt](sink.stream)
+    if ctrl_c.pressed:  # Ctrl-C while the contracts were loading: report that nothing was done
+        return tally, writer, sink
     progress = _Progress(paths, skip_total=sum(skip.values()))
-    interrupted = False
     reports = check_all(paths, spec, jobs=jobs or default_jobs(), scheduler=scheduler, skip=skip)
     try:
         for d in reports:
@@ -68,29 +89,36 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
             writer.document(d)
             tally.add(d)
             progress.step()
-            if fail_fast and not d.valid:
+            if (fail_fast and not d.valid) or ctrl_c.pressed:
                 break
-    except KeyboardInterrupt:
-        interrupted = True
     except BaseException:
         sink.discard()
         raise
     finally:
         progress.close()
-    try:
-        reports.close()
-    except KeyboardInterrupt:
-        interrupted = True
-    writer.finish(tally, interrupted=interrupted)
-    sink.close()
-    if fmt == "jsonl":
-        for line in tally.text_lines():
-            click.echo(line, err=True)
-    if interrupted:
-        click.echo("cdcxml: interrupted; the report covers the documents checked so far", err=True)
-        sys.exit(130)
-    s = tally.summary
-    sys.exit(0 if s.invalid == 0 and s.errors == 0 else 1)
+    reports.close()
+    return tally, writer, sink
+
+
+class _CtrlC:
+    """The first Ctrl-C ends the run after the document at hand; a second one stops at once."""
+
+    def __init__(self):
+        self.pressed = False
+        self._previous = None
+
+    def _handle(self, signum, frame):
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+
+    def __enter__(self) -> _CtrlC:
+        # A flag, not an exception: an exception could land anywhere, even inside a fork.
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        signal.signal(signal.SIGINT, self._previous)
 
 
 def _prints(d) -> bool:
