@@ -49,6 +49,7 @@ class ContentModel:
 
     checks: list[ContentCheck] = field(default_factory=list)
     children: dict[str, object] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
     unfollowed: list[str] = field(default_factory=list)
 
 
@@ -88,8 +89,10 @@ def _add(a: int | None, b: int | None) -> int | None:
 
 
 class _Analysis:
-    def __init__(self, root: Particle, owner: str, names: Names):
+    def __init__(self, root: Particle, owner: str, names: Names, global_elements=()):
         self.owner = owner
+        self.root = root
+        self.global_elements = global_elements
         self.names = names
         self.out = ContentModel()
         self.elements: list[Particle] = []
@@ -116,13 +119,41 @@ class _Analysis:
             self._collect(c)
 
     def _children(self, seen: dict[str, int]) -> None:
+        pinned = self._pinned()
         for p in self.elements:
             for name, decl in zip(p.names, p.decls, strict=True):
                 if name in self.ambiguous:
-                    if name not in self.out.unfollowed:
+                    if id(p) in pinned and len(p.names) == 1:
+                        self.out.children[name] = decl
+                        self.out.positions[name] = pinned[id(p)]
+                    elif name not in self.out.unfollowed:
                         self.out.unfollowed.append(name)
                     continue
                 self.out.children[name] = decl
+        # An undeclared name a lax or strict wildcard admits is validated against its global
+        # declaration, wherever it appears here.
+        for w in self.wildcards:
+            if w.wildcard.process_contents == "skip":
+                continue
+            for g in self.global_elements:
+                if g.name not in seen and w.wildcard.is_matching(g.name) \
+                        and g.name not in self.out.children:
+                    self.out.children[g.name] = g
+
+    def _pinned(self) -> dict[int, int]:
+        """Element particles that always match the child at a known position (1-based)."""
+        root = self.root
+        if root.kind != "sequence" or (root.lo, root.hi) != (1, 1):
+            return {}
+        found = {}
+        position = 1
+        for p in root.children:
+            if p.kind != "element" or p.lo != p.hi:
+                break
+            if p.lo == 1:
+                found[id(p)] = position
+            position += p.lo
+        return found
 
     # -- words and XPath -----------------------------------------------------------------------
     def _label(self, names) -> str:
@@ -312,13 +343,13 @@ def _at_least(n: int) -> str:
     return "at least one" if n == 1 else f"at least {n}"
 
 
-def analyse(group, owner: str, names: Names) -> ContentModel:
+def analyse(group, owner: str, names: Names, global_elements=()) -> ContentModel:
     """The checks a complex type's content model (an xmlschema group) allows, as seen from
-    an element labelled ``owner``."""
+    an element labelled ``owner``; ``global_elements`` are those wildcards may bring in."""
     root = particle_of(group)
     if root is None:
         return ContentModel()
-    return _Analysis(root, owner, names).out
+    return _Analysis(root, owner, names, global_elements).out
 
 
 __all__ = ["ContentCheck", "ContentModel", "Particle", "all_of", "analyse", "any_of",

@@ -240,6 +240,8 @@ def select(patterns: list[Pattern], selection: Selection) -> tuple[list[Pattern]
 
 
 def _keep(check, path, is_target: bool, needed: set, selection: Selection) -> bool:
+    if is_target and check.kind == "nil":
+        return True
     for subject in check.subject:
         if subject == "":
             if is_target:
@@ -249,4 +251,4 @@ def _keep(check, path, is_target: bool, needed: set, selection: Selection) -> bo
                 return True
         elif path + (subject,) in needed or selection.element(path + (subject,)):
             return True
-    return not check.subject and is_target
+    return False

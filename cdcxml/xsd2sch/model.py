@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from xmlschema.validators import XsdAtomicBuiltin
+
 from . import content, facets
 from .names import Names, local
 
@@ -74,6 +76,8 @@ class Walker:
         self._types = [t for t in schema.maps.types.values()
                        if t.is_complex() and getattr(t, "name", None)
                        and not facets._is_builtin(t)]
+        self._globals = [e for e in schema.maps.elements.values()
+                         if not e.abstract and not e.name.startswith("{http://www.w3.org/")]
 
     # -- patterns ------------------------------------------------------------------------------
     def pattern(self, decl) -> Pattern:
@@ -83,7 +87,7 @@ class Walker:
         return pattern
 
     def _element(self, pattern: Pattern, decl, base: str, path: tuple[str, ...], stem: str,
-                 seen: dict, depth: int) -> None:
+                 seen: dict, depth: int, closed: bool = False) -> None:
         label = local(decl.name)
         if depth >= self.limits.max_depth or self.rule_count >= self.limits.max_rules:
             self._note(f"{_show(path)}: not checked (the contract would grow too large)")
@@ -93,14 +97,15 @@ class Walker:
         if len(candidates) == 1:
             t = candidates[0]
             rule = Rule(base, path, label, stem)
-            if t.is_complex() and not _is_any_type(t):
-                test = "not(@xsi:type)"
-                if getattr(t, "name", None):
-                    test += " or " + self._is_type(t)
-                rule.checks.append(Check("xsi-type", test,
-                                         f"{label} must not name another type in xsi:type",
-                                         (), "xsi-type"))
-            self._fill(pattern, rule, decl, t, seen, depth)
+            allowed = self._simple_candidates(t) if t.is_simple() else (
+                [t] if getattr(t, "name", None) else [])
+            if not _is_any_type(t) and not any(_is_any_simple(a) for a in allowed):
+                test = " or ".join(["not(@xsi:type)", *(self._is_type(a) for a in allowed)])
+                message = (f"{label} must not name a type other than {local(t.name)} or one "
+                           f"derived from it in xsi:type" if allowed
+                           else f"{label} must not have xsi:type")
+                rule.checks.append(Check("xsi-type", test, message, (), "xsi-type"))
+            self._fill(pattern, rule, decl, t, seen, depth, closed)
             return
         declared = candidates[0]
         locals_ = [local(t.name) for t in candidates]
@@ -134,6 +139,20 @@ class Walker:
             found.append(d)
         return found
 
+    def _simple_candidates(self, t) -> list:
+        """Named simple types an ``xsi:type`` may name for a value of type ``t``."""
+        if not getattr(t, "name", None):
+            return []
+        found = []
+        for d in self.schema.maps.types.values():
+            if not getattr(d, "name", None) or not d.is_simple():
+                continue
+            if d.name.startswith("{http://www.w3.org/") and not isinstance(d, XsdAtomicBuiltin):
+                continue  # the meta-schema's own helper types
+            if d is t or d.is_derived(t) or _member_of(d, t):
+                found.append(d)
+        return found
+
     def _is_type(self, t, exact: bool = False) -> str:
         """An XPath test: this element's ``xsi:type`` names type ``t``.
 
@@ -154,7 +173,8 @@ class Walker:
         return f"({prefixed} or {unprefixed})"
 
     # -- one rule ------------------------------------------------------------------------------
-    def _fill(self, pattern: Pattern, rule: Rule, decl, t, seen: dict, depth: int) -> None:
+    def _fill(self, pattern: Pattern, rule: Rule, decl, t, seen: dict, depth: int,
+              closed: bool = False) -> None:
         label = rule.label
         guard = NIL if decl.nillable else None
         if decl.nillable:
@@ -165,6 +185,7 @@ class Walker:
                                      f"{label} must not have xsi:nil (it is not nillable)", (),
                                      "nil"))
         children: dict[str, object] = {}
+        positions: dict[str, int] = {}
         if t.is_simple():
             self._value(rule, decl, t, guard)
         elif not _is_any_type(t):
@@ -177,11 +198,12 @@ class Walker:
                         "text", "not(text()[normalize-space()])",
                         f"{label} must not contain text, only elements", (), "text"))
                 if t.content is not None and not t.is_empty():
-                    model = content.analyse(t.content, label, self.names)
+                    model = content.analyse(t.content, label, self.names, self._globals)
                     for c in model.checks:
                         rule.checks.append(Check(c.kind, _unless(guard, c.test), c.message,
                                                  c.subject, c.hint))
                     children = model.children
+                    positions = model.positions
                     for name in model.unfollowed:
                         rule.notes.append(
                             f"{_show(rule.path + (name,))}: not followed (a wildcard or a second "
@@ -196,7 +218,21 @@ class Walker:
         inner = dict(seen)
         inner[key] = inner.get(key, 0) + 1
         for name, child in children.items():
-            self._element(pattern, child, f"{rule.context}/{self.names.xpath(name)}",
+            step = self.names.xpath(name)
+            if child is decl and len(self._candidates(child)) == 1:
+                if closed:
+                    continue  # the rule that matches this element matches its nested copies too
+                # An element that holds itself: one rule for every depth, whose context asks
+                # that each ancestor below this one be that same element.
+                context = (f"{rule.context}//{step}[not(ancestor::*[position() <= last() - "
+                           f"{len(rule.path)}][not(self::{step})])]")
+                self._element(pattern, child, context, rule.path + (name,), rule.stem, inner,
+                              depth + 1, closed=True)
+                continue
+            if name in positions:
+                # Declared at a fixed position, while a wildcard may bring in namesakes later.
+                step = f"*[{positions[name]}][self::{step}]"
+            self._element(pattern, child, f"{rule.context}/{step}",
                           rule.path + (name,), rule.stem, inner, depth + 1)
 
     def _value(self, rule: Rule, decl, st, guard: str | None) -> None:
@@ -270,6 +306,17 @@ def _methods(derived, base) -> set[str]:
             found.add(method)
         t = getattr(t, "base_type", None)
     return found
+
+
+def _member_of(d, union) -> bool:
+    """True when ``d`` is (derived from) a member of ``union``, which xsi:type may name."""
+    members = getattr(union, "member_types", None) or []
+    return any(d is m or d.is_derived(m) or _member_of(d, m) for m in members)
+
+
+def _is_any_simple(t) -> bool:
+    return getattr(t, "name", None) in ("{http://www.w3.org/2001/XMLSchema}anySimpleType",
+                                        "{http://www.w3.org/2001/XMLSchema}anyAtomicType")
 
 
 def _is_any_type(t) -> bool:
