@@ -49,11 +49,12 @@ def _register() -> None:
         pull_cmd,
         validate_cmd,
         verify_cmd,
+        xsd2sch_cmd,
     )
 
     for module in (validate_cmd, compile_cmd, lint_cmd, verify_cmd,
                    package_cmd, publish_cmd, pull_cmd, batch_cmd,
-                   contrast_cmd, obligations_cmd, impact_cmd):
+                   contrast_cmd, obligations_cmd, impact_cmd, xsd2sch_cmd):
         main.add_command(module.command)
 
 
