@@ -7,12 +7,12 @@ import sys
 import click
 
 from .common import emit, format_option, output_option
+from .sources_opt import contracts_option
 
 
 @click.command("contrast")
 @click.option("--xsd", "xsd_path", required=True, help="The provider's XML Schema.")
-@click.option("-c", "--contract", "contracts", multiple=True, required=True,
-              help="Contract file, directory or source (repeatable).")
+@contracts_option
 @click.option("--phase", help="Run only this phase of each contract.")
 @format_option("text", "json", "junit", "html")
 @output_option

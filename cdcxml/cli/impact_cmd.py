@@ -7,11 +7,11 @@ import sys
 import click
 
 from .common import emit, format_option, output_option
+from .sources_opt import contracts_option
 
 
 @click.command("impact")
-@click.option("-c", "--contract", "contracts", multiple=True, required=True,
-              help="Contract file, directory or source (repeatable).")
+@contracts_option
 @click.option("--old-xsd", help="The schema today (with --new-xsd and --sample).")
 @click.option("--new-xsd", help="The proposed schema: documents for it are derived from the samples.")
 @click.option("--sample", "samples", multiple=True,

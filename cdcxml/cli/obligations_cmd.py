@@ -7,11 +7,11 @@ import sys
 import click
 
 from .common import emit, format_option, output_option
+from .sources_opt import contracts_option
 
 
 @click.command("obligations")
-@click.option("-c", "--contract", "contracts", multiple=True, required=True,
-              help="Contract file, directory or source (repeatable).")
+@contracts_option
 @click.option("--sample", "samples", multiple=True, required=True,
               help="A response every consumer accepts: file or directory (repeatable).")
 @click.option("--xsd", "xsd_path", help="Also list what this schema declares and no sample holds.")

@@ -34,3 +34,18 @@ def installed_option(sources_param: str = "contracts"):
         return wrapper
 
     return decorate
+
+
+def contracts_option(func):
+    """``-c/--contract SOURCE...`` plus ``--installed [--provider NAME]``; at least one source."""
+
+    @click.option("-c", "--contract", "contracts", multiple=True, metavar="SOURCE",
+                  help="Contract file, directory or git+URL@REF (repeatable).")
+    @installed_option("contracts")
+    @functools.wraps(func)
+    def wrapper(*args, contracts: tuple, **kwargs):
+        if not contracts:
+            raise click.UsageError("give at least one contract source with -c (or --installed)")
+        return func(*args, contracts=contracts, **kwargs)
+
+    return wrapper

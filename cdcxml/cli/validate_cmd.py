@@ -12,11 +12,11 @@ from ..sources import load_contracts
 from ..validate import document_paths, validate
 from ..xmlio import parse_file
 from .common import emit, format_option, output_option
+from .sources_opt import contracts_option
 
 
 @click.command("validate")
-@click.option("-c", "--contract", "contracts", multiple=True, required=True,
-              help="Contract file or directory (repeatable).")
+@contracts_option
 @click.option("--phase", help="Run only this phase of each contract (#ALL, #DEFAULT or an id).")
 @click.option("--xsd", "xsd_path",
               help="Also validate each document (a SOAP body's payload) against this XSD.")
