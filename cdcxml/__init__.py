@@ -19,6 +19,7 @@ from .results import (  # noqa: E402
     XsdReport,
 )
 from .validate import validate  # noqa: E402
+from .verify import verify  # noqa: E402
 
 __all__ = [
     "CdcxmlError",
@@ -34,4 +35,5 @@ __all__ = [
     "__version__",
     "load_contract",
     "validate",
+    "verify",
 ]

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urljoin, urlparse
 from lxml import etree
 
 from .. import results, xmlio
-from ..errors import RunError, SchematronError
+from ..errors import CdcxmlError, RunError, SchematronError
 from .compile import Plan
 from .model import Schema
 from .ns import RUN, SVRL, XML
@@ -28,10 +28,17 @@ def _normalize(text: str) -> str:
 class Locator:
     """Turns a node handed to ``cdcr:locate`` into its XPath (with the schema's prefixes) and line."""
 
+    # Readable prefixes for the envelopes messages travel in, where the contract binds none.
+    WELL_KNOWN = {"http://schemas.xmlsoap.org/soap/envelope/": "soap",
+                  "http://www.w3.org/2003/05/soap-envelope": "soap12"}
+
     def __init__(self, ns: dict[str, str]):
         self.prefix: dict[str, str] = {}
         for prefix, uri in ns.items():
             self.prefix.setdefault(uri, prefix)
+        for uri, prefix in self.WELL_KNOWN.items():
+            if uri not in self.prefix and prefix not in ns:
+                self.prefix[uri] = prefix
 
     def _name(self, tag: str) -> str:
         q = etree.QName(tag)
@@ -58,6 +65,25 @@ class Locator:
                 steps.append(f"{self._name(node.tag)}[{n}]")
             node = node.getparent()
         return "/" + "/".join(reversed(steps))
+
+    def spelled_path(self, steps: str) -> str:
+        """The XPath of a node from the steps the stylesheet spelled out (``compile._steps_of``)."""
+        out = []
+        for record in steps.splitlines():
+            kind, *fields = record.split(" ")
+            if kind == "e":
+                uri, local, n = fields
+                out.append(f"{self._name(f'{{{uri}}}{local}' if uri else local)}[{n}]")
+            elif kind == "a":
+                uri, local = fields
+                out.append("@" + self._name(f"{{{uri}}}{local}" if uri else local))
+            elif kind == "t":
+                out.append(f"text()[{fields[0]}]")
+            elif kind == "c":
+                out.append(f"comment()[{fields[0]}]")
+            elif kind == "p":
+                out.append(f"processing-instruction('{fields[0]}')[{fields[1]}]")
+        return "/" + "/".join(out)
 
     def locate(self, node, roots) -> tuple[int | None, str | None, str]:
         """(line, document URL, XPath) of a node from the transformed (or a subordinate) document."""
@@ -95,8 +121,13 @@ class _DocumentResolver(etree.Resolver):
         path = Path(unquote(parsed.path)).resolve()
         if not any(path.is_relative_to(f) for f in self.folders):
             raise RunError(f"document({url!r}) refused: outside the contract's folder")
-        data = xmlio.read_bytes(path)
-        xmlio.parse_bytes(data, str(path))  # refuse DOCTYPEs and the like before libxml2 sees it
+        try:
+            data = xmlio.read_bytes(path)
+            xmlio.parse_bytes(data, str(path))  # refuse DOCTYPEs and the like before libxml2 sees it
+        except CdcxmlError as err:
+            # A subordinate document that cannot be read spoils this document's check, not the run.
+            raise RunError(f"document({url!r}): {err.message}", path=str(path),
+                           line=err.line) from err
         return self.resolve_string(data, context, base_url=path.as_uri())
 
 
@@ -186,7 +217,7 @@ class Compiled:
             ri, a = plan.assertions[int(f.get("a"))]
             _, rule = plan.rules[ri]
             pattern = plan.patterns[plan.rules[ri][0]]
-            line, doc, path = f.get("l", "\t\t").split("\t", 2)
+            line, doc, path = self._where(f)
             location = results.Location(path, int(line) if line else None,
                                         doc if doc and doc != url else None)
             diagnostics, properties, message = [], [], ""
@@ -207,6 +238,12 @@ class Compiled:
                 flag=a.flag or rule.flag, lang=a.text.lang, diagnostics=tuple(diagnostics),
                 properties=tuple(properties)))
         return tuple(out)
+
+    def _where(self, raw_f: etree._Element) -> tuple[str, str, str]:
+        """(line, document, XPath) of a raw finding."""
+        line, doc, path = raw_f.get("l", "\t\t").split("\t", 2)
+        steps = raw_f.get("x")
+        return line, doc, self.locator.spelled_path(steps) if steps is not None else path
 
     # SVRL ---------------------------------------------------------------------------------------
     def to_svrl(self, raw: etree._Element, document: str | None = None) -> etree._ElementTree:
@@ -249,7 +286,7 @@ class Compiled:
     def _svrl_finding(self, raw_f: etree._Element, a, rule) -> etree._Element:
         tag = "failed-assert" if a.kind == "assert" else "successful-report"
         el = etree.Element(S + tag)
-        line, doc, path = raw_f.get("l", "\t\t").split("\t", 2)
+        line, doc, path = self._where(raw_f)
         _set(el, "id", a.id)
         _set(el, "role", a.role or rule.role)
         _set(el, "flag", a.flag or rule.flag)
