@@ -44,7 +44,7 @@ def convert(xsd: str | Path | Xsd, *, elements: Iterable[str] = (), keep_paths: 
     schema = loaded.schema
     stem = loaded.path.stem
     names = Names(_preferred_prefixes(schema))
-    roots = _roots(schema, list(elements), loaded.path)
+    roots = _roots(schema, list(elements), loaded.path, names)
     walker = Walker(schema, names, limits or Limits())
     patterns = [walker.pattern(decl) for decl in roots]
     notes = list(walker.notes)
@@ -85,7 +85,7 @@ def _preferred_prefixes(schema) -> list[tuple[str, str]]:
     return found
 
 
-def _roots(schema, wanted: list[str], path: Path) -> list:
+def _roots(schema, wanted: list[str], path: Path, names: Names) -> list:
     candidates = [e for e in schema.maps.elements.values()
                   if not e.abstract and not e.name.startswith("{http://www.w3.org/")]
     own = [e for e in candidates if e.schema in set(schema.maps.iter_schemas())]
@@ -94,7 +94,8 @@ def _roots(schema, wanted: list[str], path: Path) -> list:
         return chosen or own
     chosen = []
     for name in wanted:
-        matches = [e for e in own if name in (e.name, local(e.name), e.prefixed_name)]
+        matches = [e for e in own
+                   if name in (e.name, local(e.name), e.prefixed_name, names.xpath(e.name))]
         if not matches:
             raise CdcxmlError(f"--element {name!r}: no such global element", path=str(path))
         chosen.extend(m for m in matches if m not in chosen)

@@ -214,8 +214,11 @@ class _Analysis:
         ambiguous = any(n in self.ambiguous for n in p.names)
         lo = p.lo if not unknown else 0
         hi = None if ambiguous else p.hi
-        if guard and set(p.names) >= set(guard) and lo <= 1:
-            lo = 0  # "if it holds X, it holds X"
+        if guard and lo <= 1:
+            # Holding one of its own names already meets a lower bound of one.
+            guard = [g for g in guard if g not in p.names]
+            if not guard:
+                lo = 0
         if guard and lo:
             cond = self._presence(guard)
             self._add("occurs", f"not({cond}) or {count} >= {lo}",
@@ -239,25 +242,27 @@ class _Analysis:
     def _choice(self, p: Particle, guard: list[str] | None, unknown: bool) -> None:
         branches = [(c, self._present(c)) for c in p.children]
         known = [(c, names) for c, names in branches if names]
-        labels = [self._label(names) for _, names in known]
+        labels = ["/".join(dict.fromkeys(local(n) for n in names)) for _, names in known]
         subject = [n for _, names in known for n in names]
         nullable = any(_nullable(c) for c in p.children) or len(known) < len(branches)
         need_one = not unknown and not nullable and bool(known)
+        if guard and set(guard) <= set(subject):
+            need_one = False  # present because one of its own children is
         if len(known) >= 2:
             taken = " + ".join(f"number(boolean({self._union(names)}))" for _, names in known)
-            shown = ", ".join(labels[:-1]) + " or " + labels[-1]
+            shown = ", ".join(labels)
             if need_one and not guard:
                 self._add("choice", f"{taken} = 1",
-                          f"{self.owner} must contain exactly one of {shown}", subject,
+                          f"{self.owner} must contain exactly one of: {shown}", subject,
                           "choice")
                 need_one = False
             else:
                 self._add("choice", f"{taken} <= 1",
-                          f"{self.owner} must not contain more than one of {shown}", subject,
+                          f"{self.owner} must not contain more than one of: {shown}", subject,
                           "choice")
         if need_one:
             test = self._presence(subject)
-            shown = ", ".join(labels[:-1]) + " or " + labels[-1] if len(labels) > 1 else labels[0]
+            shown = " or ".join(labels)
             if guard:
                 self._add("choice", f"not({self._presence(guard)}) or {test}",
                           f"{self.owner} must contain {shown} when it contains "
