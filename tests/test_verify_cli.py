@@ -64,7 +64,7 @@ def test_a_broken_consumer_exits_1_naming_consumer_and_assertion(provider):
     result = both(provider, "no-price-11.xml")
     assert result.exit_code == 1
     assert "FAIL  reseller-web / search-widgets" in result.stdout
-    assert ("      has-price (line 11, /*[local-name()='Envelope'" in result.stdout)
+    assert "      has-price (line 11, /soap:Envelope[1]/soap:Body[1]/" in result.stdout
     assert "p:Product[2]): Must contain Price node" in result.stdout
     assert result.stdout.rstrip().endswith(
         "Consumers that would break:\n  reseller-web: search-widgets (has-price)")

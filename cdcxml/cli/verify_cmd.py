@@ -13,10 +13,12 @@ from ..config import VerifySettings, find_config, load_config, parse_header
 from ..errors import CdcxmlError, ConfigError
 from ..fsutil import write_atomic
 from ..http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
+from ..lock import pinned_contracts
 from ..report.junit import render_junit
 from ..report.verify_out import render_json, render_text, text_line, text_summary
 from ..sources import load_contracts
 from ..verify import verify
+from .sources_opt import installed_option
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +53,6 @@ def _merge(cfg: VerifySettings, cli: dict, config_name: str) -> _Run:
         raise ConfigError(f"no base URL: give --base-url or set base-url in [verify] of "
                           f"{config_name}")
     contracts = pick("contracts", ())
-    if not contracts:
-        raise ConfigError(f"no contracts: give -c SOURCE or set contracts in [verify] of "
-                          f"{config_name}")
     headers = dict(cfg.headers)
     for name, value in cli["headers"]:
         for existing in [k for k in headers if k.lower() == name.lower()]:
@@ -100,6 +99,7 @@ def _headers(ctx, param, values):
 @click.option("--base-url", help="Where the provider runs, e.g. http://localhost:8080.")
 @click.option("-c", "--contracts", multiple=True, metavar="SOURCE",
               help="A contract file or a directory of them; repeat for more.")
+@installed_option("contracts")
 @click.option("--consumer", "consumers", multiple=True, metavar="NAME",
               help="Only this consumer's contracts; repeat for more.")
 @click.option("--interaction", "interactions", multiple=True, metavar="ID",
@@ -132,7 +132,14 @@ def command(config_path, fmt, **cli) -> None:
     cfg = load_config(cfg_file)
     cli["format"] = fmt
     run = _merge(cfg.verify, cli, str(cfg_file) if cfg_file else "cdcxml.toml")
-    contracts = load_contracts(run.contracts)
+    if run.contracts:
+        contracts = load_contracts(run.contracts)
+    elif cfg_file is not None and cfg.contracts.sources:
+        # The provider pins its consumers' contracts in [contracts]; verify what the lock holds.
+        contracts = pinned_contracts(cfg_file)
+    else:
+        raise ConfigError("no contracts: give -c SOURCE or --installed, or set contracts in "
+                          f"[verify] or sources in [contracts] of {cfg_file or 'cdcxml.toml'}")
     for contract in contracts:
         if not contract.interactions and (not run.consumers or contract.consumer in run.consumers):
             # A bare Schematron file is a valid contract, but verify has nothing to send for it.
