@@ -584,16 +584,15 @@ def _digits(steps, fam: str, v: str, out: Checks) -> None:
         out.checks.append(ValueCheck(
             "digits", test, f"have at most {fraction} digits after the decimal point"))
     if total is not None:
+        # i × 10^-n with |i| < 10^total and n <= total: the integer part's significant digits
+        # and every fraction digit up to the last non-zero one count.
         unsigned = f"translate({v}, '+-', '')"
         whole = f"substring-before(concat({unsigned}, '.'), '.')"
         first_whole = f"substring(translate({whole}, '0', ''), 1, 1)"
-        first_frac = f"substring(translate({frac}, '0', ''), 1, 1)"
         significant = (f"number(translate({whole}, '0', '') != '') * (string-length({whole}) - "
                        f"string-length(substring-before({whole}, {first_whole})))")
-        frac_zeros = f"string-length(substring-before({frac}, {first_frac}))"
-        start = f"{total} - {significant} + 1 + number({significant} = 0) * {frac_zeros}"
         test = all_of([f"{significant} <= {total}",
-                       f"translate(substring({frac}, {start}), '0', '') = ''"])
+                       f"translate(substring({frac}, {total} - {significant} + 1), '0', '') = ''"])
         out.checks.append(ValueCheck("digits", test, f"have at most {total} digits in all"))
 
 
