@@ -364,7 +364,10 @@ def test_a_wsgi_provider_is_verified_in_process(drop_price, outcome):
     app = load_example_app().make_app(drop_price=drop_price)
     with requests.Session() as session:
         session.mount("http://provider.test/", WSGIAdapter(app))
-        [result] = verify([EXAMPLE / "contracts" / "marketing.sch"], "http://provider.test",
-                          session=session)
-    assert (result.outcome, result.status) == (outcome, 200)
-    assert [f.id for f in result.failures] == ([] if not drop_price else ["has-price"])
+        marketing, reseller = verify([EXAMPLE / "contracts"], "http://provider.test",
+                                     session=session)
+    assert (marketing.consumer, reseller.consumer) == ("marketing", "reseller-web")
+    for result in (marketing, reseller):
+        assert (result.outcome, result.status) == (outcome, 200)
+    assert [f.id for f in marketing.failures] == ([] if not drop_price else ["has-price"])
+    assert [f.test for f in reseller.failures] == ([] if not drop_price else ["p:Price"])
