@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -336,3 +337,17 @@ def test_output_file_is_written_whole(tmp_path):
 def test_data_folder_holds_what_the_tests_expect():
     assert sorted(p.name for p in CAPTURES.rglob("*.xml")) == sorted(EXPECTED)
     assert DATA.is_dir()
+
+
+def test_output_to_a_pipe_is_written_in_place(tmp_path):
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    code, _, _ = run("-c", str(CONTRACTS), "--format", "json", "-o", str(fifo), "-j", "1",
+                     str(CAPTURES))
+    reader.join(timeout=30)
+    assert code == 1
+    assert fifo.is_fifo()
+    assert json.loads(received[0])["summary"]["documents"] == 11

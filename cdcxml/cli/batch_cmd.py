@@ -137,8 +137,11 @@ class _Sink:
             return
         self.to_terminal = False
         target = Path(output)
-        if direct:
-            self.stream = open(target, "a" if append else "w", encoding="utf-8")  # noqa: SIM115
+        # A device or pipe (/dev/stdout, a FIFO) is written as it is, never renamed over.
+        special = target.exists() and not target.is_file()
+        if direct or special:
+            self.stream = open(target, "a" if append or special else "w",  # noqa: SIM115
+                               encoding="utf-8")
             return
         folder = target.parent if str(target.parent) else Path(".")
         fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
@@ -150,7 +153,8 @@ class _Sink:
             self.stream.flush()
             return
         self.stream.flush()
-        os.fsync(self.stream.fileno())
+        if self.tmp is not None:
+            os.fsync(self.stream.fileno())
         self.stream.close()
         if self.tmp is not None:
             os.replace(self.tmp, self.output)

@@ -1,0 +1,281 @@
+"""The speed benchmark: cdcxml beside lxml parse, lxml XMLSchema, lxml.isoschematron and xmlschema.
+
+``python bench/run.py [--quick] [--dir DIR] [--no-write]`` generates the corpora (bench/corpus.py),
+measures every engine on each of them in one run, prints the table and writes it into the "Speed"
+section of bench/README.md. Times are CPU seconds of this process (``time.process_time``), so
+other work on the machine disturbs them less than wall-clock time; the batch scaling is wall-clock,
+as it has to be. Every figure is a ratio to lxml's parse of the same bytes, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import lxml
+import xmlschema
+from lxml import etree, isoschematron
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402
+from cdcxml import load_contract  # noqa: E402
+from cdcxml.batch import Spec, check_all  # noqa: E402
+from cdcxml.schematron import _CACHE, compile_schematron  # noqa: E402
+
+README = Path(__file__).resolve().parent / "README.md"
+HEADING = "## Speed"
+
+
+def cpu(fn: Callable[[], object], repeat: int) -> float:
+    """The best CPU time of ``repeat`` calls."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def over(datas: list[bytes], check: Callable[[bytes], object]) -> Callable[[], None]:
+    def run() -> None:
+        for data in datas:
+            check(data)
+    return run
+
+
+def engines(folder: Path) -> dict[str, Callable[[bytes], object]]:
+    """Each engine as a function from a document's bytes to its verdict (parse included)."""
+    consumer = load_contract(folder / "consumer.sch")
+    fifty = load_contract(folder / "fifty.sch")
+    consumer.compiled()
+    fifty.compiled()
+    xsd_lxml = etree.XMLSchema(etree.parse(str(folder / "products.xsd")))
+    iso_consumer = isoschematron.Schematron(etree.parse(str(folder / "consumer.sch")))
+    iso_fifty = isoschematron.Schematron(etree.parse(str(folder / "fifty.sch")))
+    xsd_py = xmlschema.XMLSchema10(str(folder / "products.xsd"))
+    return {
+        "lxml parse (the floor)": etree.fromstring,
+        "cdcxml, consumer contract": consumer.validate,
+        "cdcxml, 50-assert contract": fifty.validate,
+        "lxml XMLSchema (full XSD)": lambda d: xsd_lxml.validate(etree.fromstring(d)),
+        "lxml.isoschematron, consumer contract": lambda d: iso_consumer.validate(etree.fromstring(d)),
+        "lxml.isoschematron, 50-assert contract": lambda d: iso_fifty.validate(etree.fromstring(d)),
+        "xmlschema (full XSD)": lambda d: xsd_py.is_valid(etree.fromstring(d)),
+    }
+
+
+def measure_corpora(folder: Path, quick: bool) -> tuple[dict, dict]:
+    """Ratios to the parse per engine and corpus, and the parse's own seconds."""
+    found = engines(folder)
+    corpora = {
+        "small": [p.read_bytes() for p in sorted((folder / "small").glob("*.xml"))],
+        "medium": [p.read_bytes() for p in sorted((folder / "medium").glob("*.xml"))],
+        "large": [(folder / "large.xml").read_bytes()],
+    }
+    ratios: dict[str, dict[str, float]] = {name: {} for name in found}
+    floors = {}
+    for cname, datas in corpora.items():
+        repeat = 3 if cname != "large" else 1
+        floor = cpu(over(datas, etree.fromstring), repeat + 2)
+        floors[cname] = floor
+        for name, check in found.items():
+            if name.startswith("lxml parse"):
+                ratios[name][cname] = 1.0
+                continue
+            if name.startswith("xmlschema") and cname == "large" and not quick:
+                # xmlschema builds its own tree of a 52 MB document; its lazy mode is the fair one.
+                path = str(folder / "large.xml")
+                xsd_py = xmlschema.XMLSchema10(str(folder / "products.xsd"))
+                seconds = cpu(lambda p=path, x=xsd_py: x.is_valid(p, lazy=True), 1)
+            else:
+                seconds = cpu(over(datas, check), repeat if name.startswith("cdcxml") else 1)
+            ratios[name][cname] = seconds / floor
+            print(f"  {cname:6s} {name:40s} {seconds:8.3f} s  {seconds / floor:6.2f}x", flush=True)
+    return ratios, floors
+
+
+def compile_times(folder: Path) -> dict[str, float]:
+    """Milliseconds to compile each contract, from scratch and from the cache."""
+    out = {}
+    for name in ("consumer", "fifty"):
+        path = folder / f"{name}.sch"
+        source = path.read_bytes()
+
+        def cold(source=source, path=path) -> None:
+            _CACHE.clear()
+            compile_schematron(source, path=path)
+
+        out[f"{name} cold"] = cpu(cold, 5) * 1000
+        compile_schematron(source, path=path)
+        n = 1000
+        out[f"{name} cached"] = cpu(lambda s=source, p=path: [compile_schematron(s, path=p)
+                                                              for _ in range(n)], 3) * 1000 / n
+    return out
+
+
+_MEMORY_SCRIPT = """
+import sys
+from lxml import etree
+from cdcxml import load_contract, xmlio
+path, mode = sys.argv[1], sys.argv[2]
+if mode == "parse":
+    tree = etree.parse(path)
+elif mode == "cdcxml":
+    contract = load_contract(sys.argv[3])
+    contract.compiled()
+    tree = xmlio.parse_file(path)
+    report = contract.validate(tree)
+"""
+
+
+def peak_rss(args: list[str]) -> int:
+    """The peak resident set of a child process, in KiB (ru_maxrss of that child alone)."""
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"{args} failed with status {status}")
+    proc.returncode = 0
+    return usage.ru_maxrss
+
+
+def memory(folder: Path) -> dict[str, int]:
+    """Peak memory on the large document: interpreter alone, parse alone, parse and validate."""
+    large = str(folder / "large.xml")
+    base = [sys.executable, "-c", _MEMORY_SCRIPT, large]
+    return {
+        "interpreter": peak_rss([*base, "none"]),
+        "parse": peak_rss([*base, "parse"]),
+        "cdcxml": peak_rss([*base, "cdcxml", str(folder / "consumer.sch")]),
+    }
+
+
+def scaling(folder: Path) -> dict[str, float]:
+    """Documents per second of a batch run on the small corpus with one and with two processes."""
+    spec = Spec.of([load_contract(folder / "consumer.sch")])
+    out = {}
+    for jobs in (1, 2):
+        best = float("inf")
+        for _ in range(2):
+            start = time.monotonic()
+            n = sum(1 for _ in check_all([folder / "small"], spec, jobs=jobs))
+            best = min(best, time.monotonic() - start)
+        out[f"jobs {jobs}"] = n / best
+    return out
+
+
+def batch_memory(folder: Path) -> dict[str, int]:
+    """Peak memory of the batch command's main process over the small corpus once and thrice."""
+    cli = [sys.executable, "-c", "from cdcxml.cli import main; main()", "batch", "-j", "2",
+           "--format", "jsonl", "-o", os.devnull, "-c", str(folder / "consumer.sch")]
+    small = str(folder / "small")
+    return {"once": peak_rss([*cli, small]), "thrice": peak_rss([*cli, small, small, small])}
+
+
+def table(ratios: dict, floors: dict, sizes: dict) -> str:
+    cols = ("small", "medium", "large")
+    head = (f"| engine | {sizes['small']:,} small docs | {sizes['medium']} × "
+            f"{sizes['medium_kb']:.0f} KB docs | one {sizes['large_mb']:.0f} MB doc |")
+    lines = [head, "| --- | ---: | ---: | ---: |"]
+    for name, row in ratios.items():
+        lines.append(f"| {name} | " + " | ".join(f"{row[c]:.2f}" for c in cols) + " |")
+    lines.append("| *lxml parse, CPU seconds* | " + " | ".join(f"{floors[c]:.3f}" for c in cols)
+                 + " |")
+    return "\n".join(lines)
+
+
+def targets(ratios: dict, comp: dict, mem: dict, scale: dict, bmem: dict) -> list[str]:
+    """Each target of the speed work, met or missed, in one line."""
+    consumer = ratios["cdcxml, consumer contract"]
+    fifty = ratios["cdcxml, 50-assert contract"]
+    mem_ratio = mem["cdcxml"] / mem["parse"]
+    speedup = scale["jobs 2"] / scale["jobs 1"]
+    growth = bmem["thrice"] / bmem["once"]
+    checks = [
+        (consumer["small"] <= 2.0, f"consumer contract on small docs ≤ 2.0× parse: {consumer['small']:.2f}×"),
+        (fifty["small"] <= 5.0, f"50-assert contract on small docs ≤ 5×: {fifty['small']:.2f}×"),
+        (consumer["large"] <= 2.5, f"large doc ≤ 2.5× parse: {consumer['large']:.2f}×"),
+        (mem_ratio <= 1.2, f"peak memory on the large doc ≤ 1.2× the parsed tree: {mem_ratio:.2f}× "
+                           f"({mem['cdcxml'] // 1024} MiB vs {mem['parse'] // 1024} MiB; "
+                           f"interpreter alone {mem['interpreter'] // 1024} MiB)"),
+        (speedup >= 1.7, f"batch on two cores ≥ 1.7× one core: {speedup:.2f}× "
+                         f"({scale['jobs 1']:,.0f} → {scale['jobs 2']:,.0f} docs/s)"),
+        (growth <= 1.1, f"batch memory flat: main process peak {bmem['once'] // 1024} MiB over the "
+                        f"corpus once, {bmem['thrice'] // 1024} MiB over it three times"),
+        (comp["consumer cold"] <= 10, f"compile the consumer contract ≤ 10 ms: "
+                                      f"{comp['consumer cold']:.1f} ms"),
+        (comp["consumer cached"] <= 1, f"cached compile ≤ 1 ms: {comp['consumer cached']:.3f} ms"),
+    ]
+    return [f"- {'met' if ok else '**missed**'}: {text}" for ok, text in checks]
+
+
+def write_readme(section: str) -> None:
+    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
+    start = text.find(HEADING + "\n")
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+    README.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    """Run every measurement, print the table, write it into bench/README.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of each corpus (~1 minute)")
+    parser.add_argument("--dir", type=Path, help="corpus cache folder")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave README.md")
+    args = parser.parse_args()
+    started = time.monotonic()
+    folder = corpus.build(args.dir, quick=args.quick)
+    mode = "quick" if args.quick else "full"
+    medium = sorted((folder / "medium").glob("*.xml"))
+    sizes = {
+        "small": len(list((folder / "small").glob("*.xml"))),
+        "medium": len(medium),
+        "medium_kb": sum(p.stat().st_size for p in medium) / len(medium) / 1000,
+        "large_mb": (folder / "large.xml").stat().st_size / 1e6,
+    }
+    print(f"corpora in {folder}", flush=True)
+    ratios, floors = measure_corpora(folder, args.quick)
+    comp = compile_times(folder)
+    mem = memory(folder)
+    scale = scaling(folder)
+    bmem = batch_memory(folder)
+    asserts, patterns = corpus.assert_count()
+    elapsed = time.monotonic() - started
+    section = textwrap.dedent(f"""\
+        {HEADING}
+
+        `python bench/run.py` ({'`--quick`: a tenth of each corpus' if args.quick else 'full corpora'};
+        `--quick` for a tenth) generates the corpora with `bench/corpus.py` (deterministic
+        ProductSearch responses, about 3% of products broken) and measures, in one run, each
+        engine's CPU time to parse and check every document, as a ratio to lxml's parse of the same
+        bytes. The consumer contract is the marketing contract of the ProductSearch example (5
+        asserts); the 50-assert contract has {asserts} asserts in {patterns} patterns. This run:
+        {mode}, {platform.python_implementation()} {platform.python_version()}, lxml
+        {lxml.__version__}, xmlschema {xmlschema.__version__}, {os.cpu_count()} cores, {elapsed:.0f} s.
+
+        """) + table(ratios, floors, sizes) + "\n\n" + textwrap.dedent(f"""\
+        Compile: consumer contract {comp['consumer cold']:.1f} ms ({comp['consumer cached']:.3f} ms
+        cached), 50-assert contract {comp['fifty cold']:.1f} ms ({comp['fifty cached']:.3f} ms cached).
+
+        Targets:
+
+        """) + "\n".join(targets(ratios, comp, mem, scale, bmem)) + "\n"
+    print()
+    print(section)
+    if not args.no_write:
+        write_readme(section)
+
+
+if __name__ == "__main__":
+    main()
