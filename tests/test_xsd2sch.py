@@ -286,3 +286,30 @@ def test_cli_errors_are_one_line_and_exit_2(args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_xml_namespace_attributes_use_the_built_in_prefix():
+    data = convert(DATA / "xsd" / "remote" / "xml-lang.xsd").schematron
+    root = xmlio.parse_bytes(data).getroot()
+    assert "xml" not in {n.get("prefix") for n in root.findall("sch:ns", NS)}
+    c = contract_from_bytes(data, name="notes")
+    assert c.validate(b'<h:Note xmlns:h="urn:example:here" xml:lang="en">hi</h:Note>').valid
+    assert failures(c, b'<h:Note xmlns:h="urn:example:here">hi</h:Note>') == [
+        ("Note.lang-attribute", "Note must have attribute lang")]
+
+
+def test_only_the_values_a_test_reads_are_bound():
+    root = xmlio.parse_bytes(convert(DATA / "flat" / "employee.xsd").schematron).getroot()
+    for rule in root.iter(f"{{{SCH}}}rule"):
+        tests = " ".join(a.get("test") for a in rule.findall("sch:assert", NS))
+        for let in rule.findall("sch:let", NS):
+            assert f"${let.get('name')}" in tests
+
+
+def test_a_schema_with_nothing_to_assert_is_an_error(tmp_path):
+    xsd = tmp_path / "types.xsd"
+    xsd.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+                   '<xs:simpleType name="T"><xs:restriction base="xs:int"/></xs:simpleType>'
+                   '</xs:schema>')
+    with pytest.raises(CdcxmlError, match="nothing to check"):
+        convert(xsd)

@@ -71,6 +71,9 @@ def convert(xsd: str | Path | Xsd, *, elements: Iterable[str] = (), keep_paths: 
                 "Sibling order and unexpected extra elements are deliberately not checked."],
         notes=notes)
     live = [p for p in patterns if any(r.checks for r in p.rules)]
+    if not live:
+        raise CdcxmlError("nothing to check: the schema declares no global element with "
+                          "content or attributes to assert on", path=str(loaded.path))
     rules = sum(1 for p in live for r in p.rules if r.checks)
     asserts = sum(len(r.checks) for p in live for r in p.rules)
     return Conversion(data, tuple(notes), len(live), rules, asserts)

@@ -50,6 +50,7 @@ class ContentModel:
     checks: list[ContentCheck] = field(default_factory=list)
     children: dict[str, object] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
+    admitted: dict[str, object] = field(default_factory=dict)
     unfollowed: list[str] = field(default_factory=list)
 
 
@@ -138,7 +139,7 @@ class _Analysis:
             for g in self.global_elements:
                 if g.name not in seen and w.wildcard.is_matching(g.name) \
                         and g.name not in self.out.children:
-                    self.out.children[g.name] = g
+                    self.out.admitted[g.name] = g
 
     def _pinned(self) -> dict[int, int]:
         """Element particles that always match the child at a known position (1-based)."""

@@ -9,6 +9,7 @@ levels deep and then left unchecked (and said so).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from xmlschema.validators import XsdAtomicBuiltin
@@ -62,6 +63,7 @@ class Limits:
     max_repeat: int = 3
     max_depth: int = 40
     max_rules: int = 5000
+    max_wildcard_hops: int = 1
 
 
 class Walker:
@@ -83,11 +85,12 @@ class Walker:
     def pattern(self, decl) -> Pattern:
         """The rules for documents rooted at global element ``decl``."""
         pattern = Pattern(decl.name)
-        self._element(pattern, decl, "/" + self.names.xpath(decl.name), (decl.name,), "", {}, 0)
+        self._element(pattern, decl, "/" + self.names.xpath(decl.name), (decl.name,), "", {}, 0,
+                      hops=0)
         return pattern
 
     def _element(self, pattern: Pattern, decl, base: str, path: tuple[str, ...], stem: str,
-                 seen: dict, depth: int, closed: bool = False) -> None:
+                 seen: dict, depth: int, closed: bool = False, hops: int = 0) -> None:
         label = local(decl.name)
         if depth >= self.limits.max_depth or self.rule_count >= self.limits.max_rules:
             self._note(f"{_show(path)}: not checked (the contract would grow too large)")
@@ -105,18 +108,18 @@ class Walker:
                            f"derived from it in xsi:type" if allowed
                            else f"{label} must not have xsi:type")
                 rule.checks.append(Check("xsi-type", test, message, (), "xsi-type"))
-            self._fill(pattern, rule, decl, t, seen, depth, closed)
+            self._fill(pattern, rule, decl, t, seen, depth, closed, hops)
             return
         declared = candidates[0]
         locals_ = [local(t.name) for t in candidates]
         exact = len(set(locals_)) < len(locals_)
         first = Rule(f"{base}[not(@xsi:type) or {self._is_type(declared, exact)}]", path, label,
                      f"{stem}-as-{local(declared.name)}")
-        self._fill(pattern, first, decl, declared, seen, depth)
+        self._fill(pattern, first, decl, declared, seen, depth, hops=hops)
         for t in candidates[1:]:
             rule = Rule(f"{base}[{self._is_type(t, exact)}]", path, label,
                         f"{stem}-as-{local(t.name)}")
-            self._fill(pattern, rule, decl, t, seen, depth)
+            self._fill(pattern, rule, decl, t, seen, depth, hops=hops)
         shown = ", ".join(local(t.name) for t in candidates)
         fallback = Rule(base, path, label, stem)
         fallback.checks.append(Check("xsi-type", "false()",
@@ -174,7 +177,7 @@ class Walker:
 
     # -- one rule ------------------------------------------------------------------------------
     def _fill(self, pattern: Pattern, rule: Rule, decl, t, seen: dict, depth: int,
-              closed: bool = False) -> None:
+              closed: bool = False, hops: int = 0) -> None:
         label = rule.label
         guard = NIL if decl.nillable else None
         if decl.nillable:
@@ -186,6 +189,7 @@ class Walker:
                                      "nil"))
         children: dict[str, object] = {}
         positions: dict[str, int] = {}
+        admitted: dict[str, object] = {}
         if t.is_simple():
             self._value(rule, decl, t, guard)
         elif not _is_any_type(t):
@@ -204,6 +208,7 @@ class Walker:
                                                  c.subject, c.hint))
                     children = model.children
                     positions = model.positions
+                    admitted = model.admitted
                     for name in model.unfollowed:
                         rule.notes.append(
                             f"{_show(rule.path + (name,))}: not followed (a wildcard or a second "
@@ -233,7 +238,14 @@ class Walker:
                 # Declared at a fixed position, while a wildcard may bring in namesakes later.
                 step = f"*[{positions[name]}][self::{step}]"
             self._element(pattern, child, f"{rule.context}/{step}",
-                          rule.path + (name,), rule.stem, inner, depth + 1)
+                          rule.path + (name,), rule.stem, inner, depth + 1, hops=hops)
+        for name, child in admitted.items():
+            if hops >= self.limits.max_wildcard_hops:
+                self._note(f"{_show(rule.path)}: elements a wildcard brings into content a "
+                           f"wildcard brought in are not checked")
+                break
+            self._element(pattern, child, f"{rule.context}/{self.names.xpath(name)}",
+                          rule.path + (name,), rule.stem, inner, depth + 1, hops=hops + 1)
 
     def _value(self, rule: Rule, decl, st, guard: str | None) -> None:
         label = rule.label
@@ -257,7 +269,7 @@ class Walker:
                     f"{label} must be {decl.fixed}", ("",), "fixed"))
             else:
                 rule.notes.append(f"{_show(rule.path)}: the fixed value is not checked")
-        rule.lets.update(value.lets)
+        _used_lets(rule, value)
         rule.notes.extend(result.notes)
 
     def _attributes(self, rule: Rule, t) -> None:
@@ -284,7 +296,7 @@ class Walker:
                     rule.checks.append(Check("fixed", f"not({step}) or {_wrap(test)}",
                                              f"{shown} must be {attr.fixed}", subject,
                                              f"{local(name)}-fixed"))
-            rule.lets.update(value.lets)
+            _used_lets(rule, value)
             rule.notes.extend(result.notes)
 
     def _add(self, pattern: Pattern, rule: Rule) -> None:
@@ -294,6 +306,13 @@ class Walker:
     def _note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+
+def _used_lets(rule: Rule, value: facets.Value) -> None:
+    """Bind only the processed values some test of the rule reads."""
+    for name, expr in value.lets.items():
+        if any(re.search(rf"\${re.escape(name)}(?![\w.-])", c.test) for c in rule.checks):
+            rule.lets[name] = expr
 
 
 def _methods(derived, base) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML = "http://www.w3.org/XML/1998/namespace"
 _RESERVED = {"xml", "xmlns", "sch", "cdc", "xsi", "xsl", "svrl", "iso"}
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
@@ -26,7 +27,7 @@ class Names:
     """Gives every namespace a prefix (the schema's own where it has one) and writes names."""
 
     def __init__(self, preferred: list[tuple[str, str]]):
-        self._prefix: dict[str, str] = {XSI: "xsi"}
+        self._prefix: dict[str, str] = {XSI: "xsi", XML: "xml"}
         self._preferred = preferred
         self.used: dict[str, str] = {}
 
@@ -58,8 +59,8 @@ class Names:
         return "@" + self.xpath(name)
 
     def declarations(self) -> list[tuple[str, str]]:
-        """Every (prefix, uri) the written XPath uses, in a stable order."""
-        return sorted(self.used.items())
+        """Every (prefix, uri) the written XPath uses, in a stable order (``xml`` is built in)."""
+        return sorted((p, u) for p, u in self.used.items() if u != XML)
 
 
 def _invent(uri: str, taken: set[str]) -> str:

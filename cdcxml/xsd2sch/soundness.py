@@ -437,8 +437,8 @@ def measure(xsd: Xsd, contract, *, documents: int = 100, seed: int = 0,
         for m in mutator.mutants(inst):
             ok = verdict(m.tree)
             kind = m.kind
-            if kind == "value" and ok is False:
-                kind = f"value: {classify(xsd, m.tree)}"
+            if kind == "value":
+                kind = f"value: {classify(xsd, m.tree)}" if ok is False else "value: still valid"
             stats = result.kind(kind)
             if ok is None:
                 stats.disputed += 1
