@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..errors import CdcxmlError
+from ..errors import CdcxmlError, RunError
 from ..report import jsonout, svrl, text
 from ..sources import load_contracts
 from ..validate import document_paths, validate
@@ -40,11 +40,15 @@ def command(contracts, phase, xsd_path, fmt, output, documents):
                 ok = False
                 continue
             for c in loaded:
-                result = c.run_svrl(tree, phase=phase)
-                ok = ok and not result.getroot().xpath(
-                    "//svrl:failed-assert|//svrl:successful-report",
-                    namespaces={"svrl": "http://purl.oclc.org/dsdl/svrl"})
-                items.append((name, c.consumer, result))
+                try:
+                    outcome = c.compiled(phase, svrl=True).run(tree)
+                except RunError as err:
+                    click.echo(f"cdcxml: {name}: {c.consumer}: {err.message}", err=True)
+                    ok = False
+                    continue
+                # informational reports do not break a contract, as in the other formats
+                ok = ok and all(f.informational for f in outcome.findings)
+                items.append((name, c.consumer, outcome.svrl()))
         emit(svrl.render(items), output)
         sys.exit(0 if ok else 1)
     xsd = None

@@ -307,7 +307,9 @@ class Builder:
                 rid = child.get("rule")
                 if not rid:
                     raise self.error(child, "extends needs a rule (or an href)")
-                target = abstract.get(rid) or self.global_rules.get(rid)
+                target = abstract.get(rid)
+                if target is None:
+                    target = self.global_rules.get(rid)
                 if target is None:
                     if rid in concrete:
                         raise self.error(child, f"extends rule {rid!r}: that rule is not abstract")

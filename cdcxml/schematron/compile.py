@@ -341,9 +341,13 @@ class Compiler:
         subject = a.subject or rule.subject
         target = f"({subject})[1] | self::node()[not(({subject})[1])]" if subject else "."
         loc = etree.SubElement(f, X + "attribute", name="l")
-        etree.SubElement(loc, X + "value-of", select=f"cdcr:locate({target}, /*)")
         if pattern.documents:
+            # Only an element of another document keeps its line on the way to Python.
+            etree.SubElement(loc, X + "value-of",
+                             select=f"cdcr:locate(({target})/ancestor-or-self::*[1], /*)")
             self._steps_of(f, target)
+        else:
+            etree.SubElement(loc, X + "value-of", select=f"cdcr:locate({target}, /*)")
         text = etree.SubElement(f, R + "t")
         self._message_content(text, etree.fromstring(a.text.content))
         for did in a.diagnostics:
@@ -408,9 +412,10 @@ class Compiler:
                                  select=path if path else "name()")
             elif q.namespace == SCH and q.localname in ("emph", "dir", "span"):
                 el = etree.SubElement(parent, f"{{{SVRL}}}{q.localname}")
-                for attr in ("class", "value"):
+                # SVRL spells sch:dir's @value as svrl:dir/@dir.
+                for attr, svrl_attr in (("class", "class"), ("value", "dir")):
                     if child.get(attr) is not None:
-                        el.set(attr, _avt(child.get(attr)))
+                        el.set(svrl_attr, _avt(child.get(attr)))
                 self._message_content(el, child)
             elif q.namespace == XSL:
                 if q.localname not in ALLOWED_XSL_IN_TEXT:

@@ -61,8 +61,7 @@ class Locator:
                             if s.target == node.target)
                 steps.append(f"processing-instruction('{node.target}')[{n}]")
             else:
-                n = 1 + sum(1 for _ in node.itersiblings(node.tag, preceding=True))
-                steps.append(f"{self._name(node.tag)}[{n}]")
+                steps.append(f"{self._name(node.tag)}[{_position(node)}]")
             node = node.getparent()
         return "/" + "/".join(reversed(steps))
 
@@ -105,6 +104,47 @@ class Locator:
                 1 for s in parent.itersiblings(preceding=True) if s.tail)
             return parent.sourceline, url, f"{base}/text()[{n}]"
         return parent.sourceline, url, f"{self.element_path(parent)}/text()[1]"
+
+
+def _position(el: etree._Element) -> int:
+    """The element's position among its same-named siblings, in time linear over a run.
+
+    Failures come in document order, so the position is counted on from the previous failure
+    among the same siblings; counting every preceding sibling again for each failure is quadratic
+    when thousands of siblings fail (a 50 MB search result with 10,000 broken products).
+    """
+    parent = el.getparent()
+    if parent is None:
+        return 1
+    memos = getattr(_state, "sibling", None)
+    if memos is None:
+        memos = _state.sibling = {}
+    key = (parent, el.tag)
+    memo = memos.get(key)
+    if memo is not None:
+        if memo[0] is el:  # several findings on one node, or on its descendants
+            return memo[1]
+        before = (el.sourceline or 0) < (memo[0].sourceline or 0)
+        n = memo[1]
+        for sibling in () if before else memo[0].itersiblings(el.tag):
+            n += 1
+            if sibling is el:
+                memos[key] = (el, n)
+                return n
+    # XPath objects are not shared between threads: one set per thread.
+    counters = getattr(_state, "counters", None)
+    if counters is None:
+        counters = _state.counters = {}
+    counter = counters.get(el.tag)
+    if counter is None:
+        q = etree.QName(el)
+        step = f"t:{q.localname}" if q.namespace else q.localname
+        counter = etree.XPath(f"count(preceding-sibling::{step})",
+                              namespaces={"t": q.namespace} if q.namespace else None)
+        counters[el.tag] = counter
+    n = 1 + int(counter(el))
+    memos[key] = (el, n)
+    return n
 
 
 class _DocumentResolver(etree.Resolver):
@@ -203,7 +243,7 @@ class Compiled:
         except RunError:
             raise
         finally:
-            _state.main = _state.doc = None
+            _state.main = _state.doc = _state.sibling = None
         raw = result.getroot()
         if raw is None:
             raise RunError("the contract produced no result", path=self.schema.where.file)

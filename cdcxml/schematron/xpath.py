@@ -138,7 +138,8 @@ def pattern_to_expression(pattern: str) -> str:
     """An expression selecting, from the document root, every node the XSLT pattern matches."""
     alts = []
     for alt in split_union(pattern):
-        if alt.startswith("/") or alt.startswith("key(") or alt.startswith("id("):
+        # A variable (XSLT 3.0's ``$v`` pattern) already names nodes from the root.
+        if alt.startswith(("/", "key(", "id(", "$")):
             alts.append(alt)
         else:
             alts.append("//" + alt)
