@@ -27,6 +27,7 @@ SCHEMAS = [
     ("catalogue: substitution, xsi:type, nil, lists, unions", "catalog/catalog.xsd"),
     ("readings: facets of every kind", "measurements/reading.xsd"),
     ("recursive tree, wildcard, chameleon include", "tree/tree.xsd"),
+    ("groups, restrictions, untyped elements, lists of unions", "exotic/exotic.xsd"),
 ]
 
 

@@ -60,6 +60,11 @@ CASES = [
     ("time", "12:00:00.5-05:00", True), ("time", "12:00:00.", False), ("time", "1:00:00", False),
     ("dateTime", "2023-06-30T23:59:59.999Z", True), ("dateTime", "2023-06-31T00:00:00", False),
     ("dateTime", "2023-06-30", False), ("dateTime", "2023-06-30T12:00", False),
+    ("gYear", "2024", True), ("gYear", "-0044Z", True), ("gYear", "24", False),
+    ("gYear", "0000", False), ("gYearMonth", "2024-02+01:00", True), ("gYearMonth", "2024-13", False),
+    ("gMonthDay", "--02-29", True), ("gMonthDay", "--04-31", False), ("gMonthDay", "02-28", False),
+    ("gMonth", "--12", True), ("gMonth", "--13", False), ("gDay", "---31Z", True),
+    ("gDay", "---32", False),
     # binary, names, tokens
     ("hexBinary", "0fA9", True), ("hexBinary", "0fA", False), ("hexBinary", "0G", False),
     ("NCName", "é-x.1", True), ("NCName", "a:b", False), ("NCName", "1a", False),

@@ -29,6 +29,7 @@ SCHEMAS = [
     "catalog/catalog.xsd",
     "measurements/reading.xsd",
     "tree/tree.xsd",
+    "exotic/exotic.xsd",
 ]
 
 

@@ -46,7 +46,12 @@ def convert(xsd: str | Path | Xsd, *, elements: Iterable[str] = (), keep_paths: 
     names = Names(_preferred_prefixes(schema))
     roots = _roots(schema, list(elements), loaded.path, names)
     walker = Walker(schema, names, limits or Limits())
-    patterns = [walker.pattern(decl) for decl in roots]
+    try:
+        patterns = [walker.pattern(decl) for decl in roots]
+    except (AttributeError, TypeError, KeyError, IndexError) as err:
+        # A construct the walk does not know: say so in one line rather than a traceback.
+        raise CdcxmlError(f"cannot convert this schema ({type(err).__name__}: {err})",
+                          path=str(loaded.path)) from err
     notes = list(walker.notes)
     kept = [k for k in keep_paths if k.strip()]
     title = f"What {loaded.path.name} requires"

@@ -31,6 +31,8 @@ _NUMERIC = {"integer", "decimal", "double", "float"}
 # ASCII characters that no XML name holds, whatever the XML version.
 _NOT_NAME_CHARS = " !\"#$%&'()*+,/;<=>?@[\\]^`{|}~"
 _ITEM_CHARS = {
+    "gYear": DIGITS + "-:Z+",
+    "gYearMonth": DIGITS + "-:Z+",
     "integer": DIGITS + "+-",
     "decimal": DIGITS + "+-.",
     "double": DIGITS + "+-.eEINFNa",
@@ -155,8 +157,8 @@ def _atomic_checks(st, value: Value, label: str, out: Checks) -> None:
     lexical, what = _lexical(fam, v)
     if lexical:
         out.checks.append(ValueCheck("type", lexical, f"be {what} ({_builtin_label(st)})"))
-    elif fam in ("duration", "gYearMonth", "gYear", "gMonthDay", "gMonth", "gDay",
-                 "base64Binary", "QName", "NOTATION", "other"):
+    elif fam in ("duration", "base64Binary", "QName", "NOTATION") or (
+            fam == "other" and not _is_any_simple(st)):
         out.notes.append(f"{label}: the lexical form of {_builtin_label(st)} is not checked")
     steps = list(_steps(st, lambda t: False))
     _enumeration(steps, fam, v, label, tname, out)
@@ -164,6 +166,10 @@ def _atomic_checks(st, value: Value, label: str, out: Checks) -> None:
     _lengths(steps, fam, v, label, out)
     _ranges(steps, fam, v, label, out)
     _digits(steps, fam, v, out)
+
+
+def _is_any_simple(st) -> bool:
+    return set(builtin_names(st)) <= {"anySimpleType", "anyAtomicType"}
 
 
 def _builtin_label(st) -> str:
@@ -283,6 +289,44 @@ def datetime_lexical(x: str) -> str:
     ])
 
 
+def _year(y: str) -> list[str]:
+    return [f"string-length({y}) >= 4", f"translate({y}, '{DIGITS}', '') = ''",
+            any_of([f"string-length({y}) = 4", f"substring({y}, 1, 1) != '0'"]),
+            f"{y} != '0000'"]
+
+
+def _month_ok(m: str) -> list[str]:
+    return [f"{_shape(m)} = '99'", f"number({m}) >= 1", f"number({m}) <= 12"]
+
+
+def gregorian_lexical(fam: str, x: str) -> str:
+    """``x`` is an XSD gYear, gYearMonth, gMonthDay, gMonth or gDay (optional zone)."""
+    if fam in ("gYear", "gYearMonth"):
+        unsigned = f"substring({x}, 1 + number(starts-with({x}, '-')))"
+        if fam == "gYear":
+            year = f"substring-before(concat(translate({unsigned}, 'Z+-', '###'), '#'), '#')"
+            return all_of([*_year(year),
+                           _timezone(f"substring({unsigned}, string-length({year}) + 1)")])
+        year = f"substring-before({unsigned}, '-')"
+        rest = f"substring-after({unsigned}, '-')"
+        return all_of([*_year(year), *_month_ok(f"substring({rest}, 1, 2)"),
+                       _timezone(f"substring({rest}, 3)")])
+    if fam == "gMonthDay":
+        month, day = f"substring({x}, 3, 2)", f"number(substring({x}, 6, 2))"
+        m = f"number({month})"
+        return all_of([f"starts-with({x}, '--')", f"substring({x}, 5, 1) = '-'",
+                       *_month_ok(month), f"{_shape(f'substring({x}, 6, 2)')} = '99'",
+                       f"{day} >= 1", f"{day} <= 31",
+                       f"not({day} = 31 and ({m} = 4 or {m} = 6 or {m} = 9 or {m} = 11))",
+                       f"not({m} = 2 and {day} > 29)", _timezone(f"substring({x}, 8)")])
+    if fam == "gMonth":
+        return all_of([f"starts-with({x}, '--')", *_month_ok(f"substring({x}, 3, 2)"),
+                       _timezone(f"substring({x}, 5)")])
+    day = f"substring({x}, 4, 2)"
+    return all_of([f"starts-with({x}, '---')", f"{_shape(day)} = '99'", f"number({day}) >= 1",
+                   f"number({day}) <= 31", _timezone(f"substring({x}, 6)")])
+
+
 def _lexical(fam: str, v: str) -> tuple[str | None, str]:
     if fam == "integer":
         return integer_lexical(v), "an integer"
@@ -298,6 +342,10 @@ def _lexical(fam: str, v: str) -> tuple[str | None, str]:
         return datetime_lexical(v), "a date and time (YYYY-MM-DDThh:mm:ss)"
     if fam == "time":
         return time_lexical(v), "a time (hh:mm:ss)"
+    if fam in ("gYear", "gYearMonth", "gMonthDay", "gMonth", "gDay"):
+        shapes = {"gYear": "YYYY", "gYearMonth": "YYYY-MM", "gMonthDay": "--MM-DD",
+                  "gMonth": "--MM", "gDay": "---DD"}
+        return gregorian_lexical(fam, v), f"a {shapes[fam]} value"
     if fam == "hexBinary":
         return (f"string-length({v}) mod 2 = 0 and "
                 f"translate({v}, '{DIGITS}abcdefABCDEF', '') = ''"), "hexadecimal octets"
@@ -643,8 +691,11 @@ def _list_checks(st, value: Value, label: str, out: Checks) -> None:
 
 
 def _item_chars(item) -> str | None:
-    if item.is_union() or item.is_list():
+    if item.is_list():
         return None
+    if item.is_union():
+        sets = [_item_chars(m) for m in _members(item)]
+        return None if any(c is None for c in sets) else "".join(sorted(set("".join(sets))))
     values = _enum_values(list(_steps(item, lambda t: False)))
     if values is not None:
         return "".join(sorted(set("".join(values)) - {" "}))

@@ -190,6 +190,11 @@ class Walker:
         children: dict[str, object] = {}
         positions: dict[str, int] = {}
         admitted: dict[str, object] = {}
+        identities = getattr(decl, "identities", None) or ()
+        for identity in identities.values() if isinstance(identities, dict) else identities:
+            kind = type(identity).__name__.replace("Xsd", "").lower()
+            rule.notes.append(f"{_show(rule.path)}: identity constraint {local(identity.name)} "
+                              f"(xs:{kind}) is not checked")
         if t.is_simple():
             self._value(rule, decl, t, guard)
         elif not _is_any_type(t):
