@@ -63,3 +63,21 @@ def test_valid_mutants_pass_and_invalid_ones_are_flagged(name):
     assert flagged / invalid >= 0.9, {k: (s.flagged, s.invalid) for k, s in result.kinds.items()}
     for kind in NOT_CHECKED_BY_DESIGN:
         assert result.kind(kind).flagged == 0, f"{kind} is deliberately not checked"
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_a_kept_subset_is_as_sound_as_the_whole(seed):
+    xsd, _, second = setup("orders/orders.xsd")
+    kept = kept_contract()
+    instance = Generator(xsd.schema, random.Random(seed)).document()
+    if not (xsd.validate(instance.tree).valid and second.valid(instance.tree)):
+        return
+    assert kept.validate(instance.tree).valid
+
+
+@cache
+def kept_contract():
+    data = convert(DATA / "orders/orders.xsd",
+                   keep_paths=["//o:Sku", "Line/@number", "Payment/Card/Number", "c:Postcode"])
+    return contract_from_bytes(data.schematron, name="kept")

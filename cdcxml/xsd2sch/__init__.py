@@ -111,8 +111,8 @@ def _roots(schema, wanted: list[str], path: Path, names: Names) -> list:
 
 
 def _selection(kept: list[str], trees, names: Names, schema) -> keep.Selection:
-    prefixes = dict(_preferred_prefixes(schema)[::-1])
-    prefixes = {p: u for p, u in prefixes.items()}
+    # The main schema's own prefixes win over those of the schemas it imports.
+    prefixes = dict(reversed(_preferred_prefixes(schema)))
     targets: list = []
     for text in kept:
         exact = keep.from_samples(text, trees, prefixes) if trees else []
