@@ -63,10 +63,10 @@ def _cdc_metadata(contract: Contract) -> list[Problem]:
     xsd = etree.XMLSchema(xmlio.parse_file(schema_file("cdc-contract.xsd")))
     problems = []
     for el in cdc:
-        wrapper = etree.fromstring(etree.tostring(el))
-        if not xsd.validate(wrapper):
+        # Validated in place, so each error keeps its own line in the contract file.
+        if not xsd.validate(el):
             for e in xsd.error_log:
-                problems.append(Problem(Where(contract.name, el.sourceline), "error",
+                problems.append(Problem(Where(contract.name, e.line or el.sourceline), "error",
                                         f"cdc metadata: {e.message}"))
     return problems
 
@@ -104,11 +104,11 @@ def _unused(schema: Schema) -> list[Problem]:
             problems.append(Problem(let.where, "warning", f"let {let.name!r} is never used"))
     for d in schema.diagnostics:
         if d.id not in used_diag:
-            problems.append(Problem(schema.where, "warning",
+            problems.append(Problem(d.where or schema.where, "warning",
                                     f"diagnostic {d.id!r} is never referenced"))
     for p in schema.properties:
         if p.id not in used_prop:
-            problems.append(Problem(schema.where, "warning",
+            problems.append(Problem(p.where or schema.where, "warning",
                                     f"property {p.id!r} is never referenced"))
     return problems
 

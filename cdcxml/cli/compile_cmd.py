@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..contract import load_contract
+from ..errors import InputError
 from .common import emit
 
 
@@ -16,4 +17,7 @@ from .common import emit
 def command(contract, phase, svrl, output):
     """Compile a contract to XSLT 1.0 and print it (or write it with -o)."""
     compiled = load_contract(contract).compiled(phase, svrl=svrl)
-    emit(compiled.xslt_source, output)
+    try:
+        emit(compiled.xslt_source, output)
+    except OSError as err:
+        raise InputError(f"cannot write the XSLT: {err.strerror or err}", path=output) from err

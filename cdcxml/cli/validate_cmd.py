@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..errors import CdcxmlError, RunError
+from ..errors import CdcxmlError, InputError, RunError
 from ..report import jsonout, svrl, text
 from ..sources import load_contracts
 from ..validate import document_paths, validate
@@ -49,7 +49,7 @@ def command(contracts, phase, xsd_path, fmt, output, documents):
                 # informational reports do not break a contract, as in the other formats
                 ok = ok and all(f.informational for f in outcome.findings)
                 items.append((name, c.consumer, outcome.svrl()))
-        emit(svrl.render(items), output)
+        _write(svrl.render(items), output)
         sys.exit(0 if ok else 1)
     xsd = None
     if xsd_path:
@@ -58,5 +58,12 @@ def command(contracts, phase, xsd_path, fmt, output, documents):
 
         xsd = xsd_check(load_xsd(xsd_path))
     reports = list(validate(documents, loaded, phase=phase, xsd=xsd))
-    emit(jsonout.render(reports) if fmt == "json" else text.render(reports), output)
+    _write(jsonout.render(reports) if fmt == "json" else text.render(reports), output)
     sys.exit(0 if all(r.valid for r in reports) else 1)
+
+
+def _write(data: str | bytes, output: str | None) -> None:
+    try:
+        emit(data, output)
+    except OSError as err:
+        raise InputError(f"cannot write the report: {err.strerror or err}", path=output) from err

@@ -185,12 +185,13 @@ class Builder:
     def diagnostic(self, el: etree._Element) -> Diagnostic:
         if not el.get("id"):
             raise self.error(el, "diagnostic needs an id")
-        return Diagnostic(el.get("id"), self.text(el), el.get("role"))
+        return Diagnostic(el.get("id"), self.text(el), el.get("role"), self.where(el))
 
     def property(self, el: etree._Element) -> Property:
         if not el.get("id"):
             raise self.error(el, "property needs an id")
-        return Property(el.get("id"), self.text(el), el.get("role"), el.get("scheme"))
+        return Property(el.get("id"), self.text(el), el.get("role"), el.get("scheme"),
+                        self.where(el))
 
     def phase(self, el: etree._Element) -> Phase:
         pid = el.get("id")

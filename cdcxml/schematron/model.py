@@ -47,6 +47,7 @@ class Diagnostic:
     id: str
     text: Text
     role: str | None = None
+    where: Where | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class Property:
     text: Text
     role: str | None = None
     scheme: str | None = None
+    where: Where | None = None
 
 
 @dataclass(frozen=True, slots=True)
