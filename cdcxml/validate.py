@@ -55,13 +55,18 @@ def check_document(
 
 
 def validate(
-    documents: Iterable[str | Path],
-    contracts: Sequence[Contract],
+    documents: str | Path | Iterable[str | Path],
+    contracts: Contract | Sequence[Contract],
     *,
     phase: str | None = None,
     xsd: Callable[[etree._ElementTree], XsdReport] | None = None,
 ) -> Iterator[DocumentReport]:
     """Check each document against every contract; unreadable documents become error entries."""
+    # One path or one contract is not a sequence of them (a str would iterate by character).
+    if isinstance(documents, str | Path):
+        documents = [documents]
+    if isinstance(contracts, Contract):
+        contracts = [contracts]
     for name in document_paths(documents):
         try:
             tree = xmlio.parse_file(name)
