@@ -91,3 +91,10 @@ def test_include_without_href_is_an_error(tmp_path):
     with pytest.raises(SchematronError, match="include needs an href") as err:
         contract.check()
     assert err.value.line == 5
+
+
+def test_extends_href_inside_an_included_file_resolves_against_that_file():
+    found = engine_contract("include", "extends.sch").validate(
+        engine_doc("include", "orders.xml")).findings
+    assert [(f.pattern, f.id, f.message, f.location.line) for f in found] == [
+        ("lines", "positive", "line W-2 has quantity 0", 5)]

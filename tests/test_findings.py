@@ -186,3 +186,16 @@ def test_failures_and_reports_split_the_findings():
     assert set(report.failures) | set(report.reports) == set(report.findings)
     assert not set(report.failures) & set(report.reports)
     assert report.valid is False
+
+
+def test_an_attribute_in_a_namespace_without_prefix_is_spelled_out(tmp_path):
+    contract = write_contract(tmp_path, """
+      <sch:pattern id="p"><sch:rule context="@*[local-name() = 'code']">
+        <sch:report id="a" test="true()">code</sch:report>
+      </sch:rule></sch:pattern>""")
+    tree = xmlio.parse_bytes(b'<r xmlns:z="urn:z"><i z:code="1"/><i code="2"/></r>')
+    found = contract.validate(tree).findings
+    assert len(found) == 2
+    values = [tree.xpath(f.location.xpath) for f in found]
+    assert values == [["1"], ["2"]]
+    assert found[1].location.xpath == "/r[1]/i[2]/@code"
