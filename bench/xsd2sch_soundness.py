@@ -36,6 +36,7 @@ def _rate(flagged: int, invalid: int) -> str:
 
 
 def main() -> None:
+    """Measure every schema, write the table, print the summary line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=150)
     parser.add_argument("--seed", type=int, default=1)
