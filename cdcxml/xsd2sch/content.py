@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from xmlschema.validators import XsdAnyElement, XsdGroup
 
 from .names import Names, local
-from .xpath import all_of, any_of
 
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
@@ -358,5 +357,4 @@ def analyse(group, owner: str, names: Names, global_elements=()) -> ContentModel
     return _Analysis(root, owner, names, global_elements).out
 
 
-__all__ = ["ContentCheck", "ContentModel", "Particle", "all_of", "analyse", "any_of",
-           "particle_of"]
+__all__ = ["ContentCheck", "ContentModel", "Particle", "analyse", "particle_of"]

@@ -99,7 +99,8 @@ def type_label(st) -> str:
     return "an anonymous type"
 
 
-def _is_builtin(t) -> bool:
+def is_builtin(t) -> bool:
+    """True for the XSD built-in types (and the meta-schema's own)."""
     name = getattr(t, "name", None)
     return bool(name) and name.startswith("{" + XS + "}")
 
@@ -109,7 +110,7 @@ def builtin_names(st) -> list[str]:
     names = []
     t = st
     while t is not None:
-        if _is_builtin(t):
+        if is_builtin(t):
             names.append(t.name.split("}")[1])
         t = getattr(t, "base_type", None)
     return names
@@ -124,7 +125,7 @@ def family(st) -> str:
     return "other"
 
 
-def _steps(st, stop):
+def restriction_steps(st, stop):
     """The restriction steps from ``st`` up to (not including) ``stop(t)``, with their facets."""
     t = st
     while t is not None and not stop(t):
@@ -132,7 +133,8 @@ def _steps(st, stop):
         t = getattr(t, "base_type", None)
 
 
-def _facet(t, local: str):
+def facet_of(t, local: str):
+    """The facet ``local`` (enumeration, pattern, ...) declared on restriction step ``t``."""
     return (getattr(t, "facets", None) or {}).get(f"{{{XS}}}{local}")
 
 
@@ -160,7 +162,7 @@ def _atomic_checks(st, value: Value, label: str, out: Checks) -> None:
     elif fam in ("duration", "base64Binary", "QName", "NOTATION") or (
             fam == "other" and not _is_any_simple(st)):
         out.notes.append(f"{label}: the lexical form of {_builtin_label(st)} is not checked")
-    steps = list(_steps(st, lambda t: False))
+    steps = list(restriction_steps(st, lambda t: False))
     _enumeration(steps, fam, v, label, tname, out)
     _patterns(steps, v, label, out)
     _lengths(steps, fam, v, label, out)
@@ -373,9 +375,10 @@ def _lexical(fam: str, v: str) -> tuple[str | None, str]:
 
 # -- facets ------------------------------------------------------------------------------------
 
-def _enum_values(steps) -> list[str] | None:
+def enumeration_values(steps) -> list[str] | None:
+    """The lexical enumeration values of the nearest step that has any (None if none has)."""
     for t in steps:
-        facet = _facet(t, "enumeration")
+        facet = facet_of(t, "enumeration")
         if facet is not None:
             return [e.get("value", "") for e in facet]
     return None
@@ -415,7 +418,7 @@ def _num(v: str) -> str:
 
 
 def _enumeration(steps, fam: str, v: str, label: str, tname: str, out: Checks) -> None:
-    values = _enum_values(steps)
+    values = enumeration_values(steps)
     if values is None:
         return
     ws = steps[0].white_space or "preserve"
@@ -450,9 +453,9 @@ def _enumeration(steps, fam: str, v: str, label: str, tname: str, out: Checks) -
 
 def _patterns(steps, v: str, label: str, out: Checks) -> None:
     for t in steps:
-        if _is_builtin(t):
+        if is_builtin(t):
             continue
-        facet = _facet(t, "pattern")
+        facet = facet_of(t, "pattern")
         if facet is None:
             continue
         regexps = list(facet.regexps)
@@ -468,16 +471,17 @@ def _patterns(steps, v: str, label: str, out: Checks) -> None:
         out.checks.append(ValueCheck("pattern", result.test, f"match the pattern {shown}"))
 
 
-def _length_bounds(steps) -> tuple[int | None, int | None]:
+def length_bounds(steps) -> tuple[int | None, int | None]:
+    """The tightest (min, max) length over the steps."""
     lo: int | None = None
     hi: int | None = None
     for t in steps:
         for local in ("length", "minLength"):
-            f = _facet(t, local)
+            f = facet_of(t, local)
             if f is not None:
                 lo = f.value if lo is None else max(lo, f.value)
         for local in ("length", "maxLength"):
-            f = _facet(t, local)
+            f = facet_of(t, local)
             if f is not None:
                 hi = f.value if hi is None else min(hi, f.value)
     return lo, hi
@@ -501,7 +505,7 @@ def _length_test(size: str, lo: int | None, hi: int | None) -> str:
 
 
 def _lengths(steps, fam: str, v: str, label: str, out: Checks) -> None:
-    lo, hi = _length_bounds(steps)
+    lo, hi = length_bounds(steps)
     if lo is None and hi is None:
         return
     if fam in _STRING_LIKE:
@@ -525,13 +529,14 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
-def _bounds(steps) -> tuple[list[tuple[Decimal, bool]], list[tuple[Decimal, bool]]]:
+def range_bounds(steps) -> tuple[list[tuple[Decimal, bool]], list[tuple[Decimal, bool]]]:
+    """Every lower and upper bound of the steps, as (value, inclusive)."""
     lows, highs = [], []
     for t in steps:
         for local, inclusive, into in (("minInclusive", True, lows), ("minExclusive", False, lows),
                                        ("maxInclusive", True, highs),
                                        ("maxExclusive", False, highs)):
-            f = _facet(t, local)
+            f = facet_of(t, local)
             if f is None:
                 continue
             value = f.value
@@ -558,11 +563,11 @@ def _tightest(bounds, lower: bool) -> tuple[Decimal, bool] | None:
 
 def _ranges(steps, fam: str, v: str, label: str, out: Checks) -> None:
     if fam not in _NUMERIC:
-        if any(_facet(t, x) is not None for t in steps if not _is_builtin(t)
+        if any(facet_of(t, x) is not None for t in steps if not is_builtin(t)
                for x in ("minInclusive", "minExclusive", "maxInclusive", "maxExclusive")):
             out.notes.append(f"{label}: the range of {_builtin_label(steps[0])} is not checked")
         return
-    lows, highs = _bounds(steps)
+    lows, highs = range_bounds(steps)
     low, high = _tightest(lows, True), _tightest(highs, False)
     if low is None and high is None:
         return
@@ -619,11 +624,11 @@ def _digits(steps, fam: str, v: str, out: Checks) -> None:
         return
     total = fraction = None
     for t in steps:
-        f = _facet(t, "totalDigits")
+        f = facet_of(t, "totalDigits")
         if f is not None:
             total = f.value if total is None else min(total, f.value)
-        f = _facet(t, "fractionDigits")
-        if f is not None and not _is_builtin(t):
+        f = facet_of(t, "fractionDigits")
+        if f is not None and not is_builtin(t):
             fraction = f.value if fraction is None else min(fraction, f.value)
     frac = f"substring-after({v}, '.')"
     if fraction is not None and fam == "decimal":
@@ -655,15 +660,15 @@ def _list_type(st):
 
 def _list_checks(st, value: Value, label: str, out: Checks) -> None:
     v = value.get("collapse")
-    steps = list(_steps(st, lambda t: hasattr(t, "item_type")))
+    steps = list(restriction_steps(st, lambda t: hasattr(t, "item_type")))
     items = f"(string-length({v}) - string-length(translate({v}, ' ', '')) + number({v} != ''))"
-    lo, hi = _length_bounds(steps)
+    lo, hi = length_bounds(steps)
     if lo is not None or hi is not None:
         out.checks.append(ValueCheck("length", _length_test(items, lo, hi),
                                      _length_text(lo, hi, "items")))
     listed = _list_type(st)
     item = listed.item_type if listed is not None else None
-    values = _enum_values(steps)
+    values = enumeration_values(steps)
     item_family = family(item) if item is not None else "other"
     if values is not None:
         if item_family in _STRING_LIKE:
@@ -696,7 +701,7 @@ def _item_chars(item) -> str | None:
     if item.is_union():
         sets = [_item_chars(m) for m in _members(item)]
         return None if any(c is None for c in sets) else "".join(sorted(set("".join(sets))))
-    values = _enum_values(list(_steps(item, lambda t: False)))
+    values = enumeration_values(list(restriction_steps(item, lambda t: False)))
     if values is not None:
         return "".join(sorted(set("".join(values)) - {" "}))
     return _ITEM_CHARS.get(family(item))
@@ -724,10 +729,10 @@ def _union_checks(st, value: Value, label: str, out: Checks) -> None:
         if alternatives:
             out.checks.append(ValueCheck("union", any_of(alternatives),
                                          f"be a value of {' or '.join(shown)}"))
-    steps = list(_steps(st, lambda t: hasattr(t, "member_types")))
+    steps = list(restriction_steps(st, lambda t: hasattr(t, "member_types")))
     v = value.get("collapse")
     _patterns(steps, v, label, out)
-    values = _enum_values(steps)
+    values = enumeration_values(steps)
     if values is not None:
         if all(family(m) in _STRING_LIKE for m in _members(st)):
             test = any_of([f"{v} = {literal(_process(x, 'collapse'))}" for x in values])

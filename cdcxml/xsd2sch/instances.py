@@ -19,7 +19,16 @@ from decimal import Decimal
 from lxml import etree
 from xmlschema.validators import XsdAnyElement, XsdElement, XsdGroup
 
-from .facets import XS, _bounds, _enum_values, _facet, _is_builtin, _length_bounds, _steps, family
+from .facets import (
+    XS,
+    enumeration_values,
+    facet_of,
+    family,
+    is_builtin,
+    length_bounds,
+    range_bounds,
+    restriction_steps,
+)
 from .names import XSI
 
 try:  # Python 3.11+ keeps the regex parser here
@@ -64,7 +73,7 @@ class Generator:
         self.max_depth = max_depth
         self._ids = 0
         self._types = [t for t in schema.maps.types.values()
-                       if t.is_complex() and getattr(t, "name", None) and not _is_builtin(t)]
+                       if t.is_complex() and getattr(t, "name", None) and not is_builtin(t)]
         self._regex_cache: dict[str, object] = {}
         self.nsmap: dict[str, str] = {}
 
@@ -278,35 +287,35 @@ class Generator:
         if st.is_list():
             return self._list_value(st)
         if st.is_union():
-            steps = list(_steps(st, lambda t: hasattr(t, "member_types")))
-            values = _enum_values(steps)
+            steps = list(restriction_steps(st, lambda t: hasattr(t, "member_types")))
+            values = enumeration_values(steps)
             if values:
                 return self.rnd.choice(values)
             t = st
             while t is not None and not hasattr(t, "member_types"):
                 t = t.base_type
             return self.value(self.rnd.choice(list(t.member_types)))
-        steps = list(_steps(st, lambda t: False))
-        values = _enum_values(steps)
+        steps = list(restriction_steps(st, lambda t: False))
+        values = enumeration_values(steps)
         if values:
             return self.rnd.choice(values)
         for t in steps:
-            if _is_builtin(t):
+            if is_builtin(t):
                 continue
-            facet = _facet(t, "pattern")
+            facet = facet_of(t, "pattern")
             if facet is not None:
                 return self._from_regex(self.rnd.choice(list(facet.regexps)))
         return self._atomic(st, steps)
 
     def _list_value(self, st) -> str:
-        steps = list(_steps(st, lambda t: hasattr(t, "item_type")))
-        values = _enum_values(steps)
+        steps = list(restriction_steps(st, lambda t: hasattr(t, "item_type")))
+        values = enumeration_values(steps)
         if values:
             return self.rnd.choice(values)
         t = st
         while t is not None and not hasattr(t, "item_type"):
             t = t.base_type
-        lo, hi = _length_bounds(steps)
+        lo, hi = length_bounds(steps)
         lo = lo or 0
         hi = hi if hi is not None else lo + 4
         n = self.rnd.randint(lo, min(hi, lo + 4))
@@ -315,8 +324,8 @@ class Generator:
 
     def _atomic(self, st, steps) -> str:
         fam = family(st)
-        names = [t.name.split("}")[1] for t in steps if _is_builtin(t)]
-        lo_len, hi_len = _length_bounds(steps)
+        names = [t.name.split("}")[1] for t in steps if is_builtin(t)]
+        lo_len, hi_len = length_bounds(steps)
         if fam == "integer":
             return self._integer(steps)
         if fam == "decimal":
@@ -364,7 +373,7 @@ class Generator:
         return "".join(self.rnd.choice(_TEXT) for _ in range(n))
 
     def _int_bounds(self, steps) -> tuple[int, int]:
-        lows, highs = _bounds(steps)
+        lows, highs = range_bounds(steps)
         lo = max((math.ceil(v) if incl else math.floor(v) + 1 for v, incl in lows), default=None)
         hi = min((math.floor(v) if incl else math.ceil(v) - 1 for v, incl in highs), default=None)
         total = _facet_min(steps, "totalDigits")
@@ -397,7 +406,7 @@ class Generator:
         fraction = _facet_min(steps, "fractionDigits", skip_builtin=True)
         digits = fraction if fraction is not None else self.rnd.randint(0, 4)
         scale = 10**digits
-        lows, highs = _bounds(steps)
+        lows, highs = range_bounds(steps)
         lo = max((v for v, _ in lows), default=Decimal(-10000))
         hi = min((v for v, _ in highs), default=Decimal(10000))
         k_lo, k_hi = int((lo * scale).to_integral_value("ROUND_CEILING")), int(
@@ -419,7 +428,7 @@ class Generator:
         return text
 
     def _double(self, steps) -> str:
-        lows, highs = _bounds(steps)
+        lows, highs = range_bounds(steps)
         lo = float(max((v for v, _ in lows), default=Decimal(-1e6)))
         hi = float(min((v for v, _ in highs), default=Decimal(1e6)))
         pick = self.rnd.random()
@@ -553,9 +562,9 @@ def _set_source(items) -> str:
 def _facet_min(steps, local: str, *, skip_builtin: bool = False) -> int | None:
     found = None
     for t in steps:
-        if skip_builtin and _is_builtin(t):
+        if skip_builtin and is_builtin(t):
             continue
-        f = _facet(t, local)
+        f = facet_of(t, local)
         if f is not None:
             found = f.value if found is None else min(found, f.value)
     return found

@@ -77,7 +77,7 @@ class Walker:
         self.rule_count = 0
         self._types = [t for t in schema.maps.types.values()
                        if t.is_complex() and getattr(t, "name", None)
-                       and not facets._is_builtin(t)]
+                       and not facets.is_builtin(t)]
         self._globals = [e for e in schema.maps.elements.values()
                          if not e.abstract and not e.name.startswith("{http://www.w3.org/")]
 

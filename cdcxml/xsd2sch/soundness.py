@@ -23,7 +23,15 @@ from xmlschema.validators import XsdElement
 
 from .. import xmlio
 from ..xsd import Xsd
-from .facets import _bounds, _enum_values, _facet, _is_builtin, _length_bounds, _steps, family
+from .facets import (
+    enumeration_values,
+    facet_of,
+    family,
+    is_builtin,
+    length_bounds,
+    range_bounds,
+    restriction_steps,
+)
 from .instances import GenerationError, Generator, Instance
 from .names import XSI
 
@@ -244,7 +252,7 @@ class Mutator:
     def _xsi_type(self, inst):
         pick = self._pick(inst, lambda w, d, t: True)
         names = [t.name for t in self.xsd.schema.maps.types.values() if getattr(t, "name", None)
-                 and (not _is_builtin(t) or t.name.endswith(("}string", "}int", "}anyType")))]
+                 and (not is_builtin(t) or t.name.endswith(("}string", "}int", "}anyType")))]
         name = self.rnd.choice(names)
         tree = self._copy(inst)
         el = self._at(tree, pick[0])
@@ -298,7 +306,7 @@ class Mutator:
         elif st.is_union():
             candidates += ["zzz", "-5", valid + "x"]
         else:
-            steps = list(_steps(st, lambda t: False))
+            steps = list(restriction_steps(st, lambda t: False))
             candidates += self._numeric_misses(steps, fam, valid)
             candidates += self._string_misses(steps, fam, valid)
         return self.rnd.choice([c for c in candidates if c != valid] or ["abc"])
@@ -306,17 +314,17 @@ class Mutator:
     def _numeric_misses(self, steps, fam: str, valid: str) -> list[str]:
         out = []
         if fam in ("integer", "decimal", "double", "float"):
-            lows, highs = _bounds(steps)
+            lows, highs = range_bounds(steps)
             step = Decimal(1) if fam == "integer" else Decimal("0.01")
             for value, _ in highs:
                 out += [_plain(value + step), _plain(value)]
             for value, _ in lows:
                 out += [_plain(value - step), _plain(value)]
             out += ["1.5" if fam == "integer" else "1e3", "+-1", "1.2.3"]
-            fraction = _facet(steps[0], "fractionDigits") if steps else None
+            fraction = facet_of(steps[0], "fractionDigits") if steps else None
             if fraction is not None and fam == "decimal":
                 out.append("1." + "1" * (fraction.value + 1))
-            total = next((_facet(t, "totalDigits") for t in steps if _facet(t, "totalDigits")),
+            total = next((facet_of(t, "totalDigits") for t in steps if facet_of(t, "totalDigits")),
                          None)
             if total is not None:
                 out.append("1" * (total.value + 1))
@@ -336,14 +344,14 @@ class Mutator:
 
     def _string_misses(self, steps, fam: str, valid: str) -> list[str]:
         out = []
-        lo, hi = _length_bounds(steps)
+        lo, hi = length_bounds(steps)
         if hi is not None:
             out.append((valid or "x") + "x" * (hi + 1 - len(valid or "x")))
         if lo:
             out.append(valid[: lo - 1] if len(valid) >= lo else "x" * (lo - 1))
-        if _enum_values(steps):
+        if enumeration_values(steps):
             out += [valid.upper() if valid.upper() != valid else valid.lower(), valid + "x", "zzz"]
-        if any(_facet(t, "pattern") is not None for t in steps if not _is_builtin(t)) and valid:
+        if any(facet_of(t, "pattern") is not None for t in steps if not is_builtin(t)) and valid:
             i = self.rnd.randrange(len(valid))
             out += [valid[:i] + self.rnd.choice("#aZ9 ") + valid[i + 1:],
                     valid[:i] + valid[i + 1:], valid[:i] + "7" + valid[i:]]
@@ -386,7 +394,7 @@ def classify(xsd: Xsd, tree: etree._ElementTree) -> str:
         if "Enumeration" in name:
             return "enumeration"
         if "Pattern" in name:
-            return "lexical" if owner is not None and _is_builtin(owner) else "pattern"
+            return "lexical" if owner is not None and is_builtin(owner) else "pattern"
         if "Length" in name:
             return "length"
         if "Inclusive" in name or "Exclusive" in name:
