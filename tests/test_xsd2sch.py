@@ -76,6 +76,12 @@ def test_consumer_xpaths_resolved_against_a_sample_keep_the_same_assertions():
     assert not c.validate(PS / "no-price.xml").valid
 
 
+def test_samples_in_a_soap_envelope_resolve_to_the_payload_paths():
+    xpaths = ["/soap:Envelope/soap:Body/p:Products/p:Product/p:Price", "//p:Name/text()"]
+    with_soap = convert(PS_XSD, keep_paths=xpaths, samples=[PS / "soap-v1.xml"]).schematron
+    assert with_soap == convert(PS_XSD, keep_paths=["Price", "Name"]).schematron
+
+
 # -- the shape of the output --------------------------------------------------------------------
 
 def test_output_is_iso_schematron_with_a_contract_stub_and_a_pattern_per_global_element(tmp_path):

@@ -111,8 +111,13 @@ def _roots(schema, wanted: list[str], path: Path, names: Names) -> list:
 
 
 def _selection(kept: list[str], trees, names: Names, schema) -> keep.Selection:
-    # The main schema's own prefixes win over those of the schemas it imports.
+    # The main schema's own prefixes win over those of the schemas it imports, and the prefixes
+    # the contract itself uses are understood too.
     prefixes = dict(reversed(_preferred_prefixes(schema)))
+    for s in schema.maps.iter_schemas():
+        ns = s.target_namespace
+        if ns and not ns.startswith("http://www.w3.org/"):
+            prefixes.setdefault(names.prefix(ns, use=False), ns)
     targets: list = []
     for text in kept:
         exact = keep.from_samples(text, trees, prefixes) if trees else []

@@ -80,8 +80,10 @@ class ExactTarget:
     attribute: str | None = None
 
     def matches(self, path: tuple[str, ...], attribute: str | None = None) -> bool:
-        """True for exactly this path."""
-        return path == self.path and attribute == self.attribute
+        """True for this path, or for its end when the sample wraps the message (a SOAP
+        envelope around the payload the schema describes)."""
+        return attribute == self.attribute and 0 < len(path) <= len(self.path) and \
+            self.path[-len(path):] == path
 
 
 _PREDICATE = re.compile(r"\[[^\[\]]*\]")

@@ -31,8 +31,9 @@ class Names:
         self._preferred = preferred
         self.used: dict[str, str] = {}
 
-    def prefix(self, uri: str) -> str:
-        """The prefix for ``uri`` (made up from the URI if the schemas declare none)."""
+    def prefix(self, uri: str, *, use: bool = True) -> str:
+        """The prefix for ``uri`` (made up from the URI if the schemas declare none); ``use``
+        marks it as one the output must declare."""
         if uri in self._prefix:
             found = self._prefix[uri]
         else:
@@ -46,7 +47,8 @@ class Names:
             if found is None:
                 found = _invent(uri, taken)
             self._prefix[uri] = found
-        self.used[found] = uri
+        if use:
+            self.used[found] = uri
         return found
 
     def xpath(self, name: str) -> str:
