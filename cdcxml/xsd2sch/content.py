@@ -132,12 +132,14 @@ class _Analysis:
                 self.out.children[name] = decl
         # An undeclared name a lax or strict wildcard admits is validated against its global
         # declaration, wherever it appears here.
+        skipping = [w.wildcard for w in self.wildcards if w.wildcard.process_contents == "skip"]
         for w in self.wildcards:
             if w.wildcard.process_contents == "skip":
                 continue
             for g in self.global_elements:
                 if g.name not in seen and w.wildcard.is_matching(g.name) \
-                        and g.name not in self.out.children:
+                        and g.name not in self.out.children \
+                        and not any(x.is_matching(g.name) for x in skipping):
                     self.out.admitted[g.name] = g
 
     def _pinned(self) -> dict[int, int]:
