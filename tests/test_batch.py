@@ -351,3 +351,13 @@ def test_output_to_a_pipe_is_written_in_place(tmp_path):
     assert code == 1
     assert fifo.is_fifo()
     assert json.loads(received[0])["summary"]["documents"] == 11
+
+
+def test_standard_input_is_one_document_read_by_the_parent():
+    data = (CAPTURES / "002-no-price.xml").read_bytes()
+    result = CliRunner().invoke(main, ["batch", "-c", str(CONTRACTS), "--format", "jsonl", "-j",
+                                       "2", "-", str(CAPTURES / "001-ok.xml")], input=data)
+    docs = jsonl(result.stdout)
+    assert result.exit_code == 1
+    assert [(d["path"], verdict(d)) for d in docs] == [
+        ("-", "invalid"), (str(CAPTURES / "001-ok.xml"), "valid")]

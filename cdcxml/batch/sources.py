@@ -83,7 +83,8 @@ def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIM
     for item in paths:
         name = str(item)
         if name == "-":
-            yield Capture("-", path="-")
+            # Read here: a worker process does not share this process's standard input.
+            yield Capture("-", path="-").loaded() if read else Capture("-", data=b"")
             continue
         p = Path(name)
         if p.is_dir():
