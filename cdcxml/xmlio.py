@@ -8,25 +8,77 @@ XInclude, and any DOCTYPE is refused outright.
 from __future__ import annotations
 
 import codecs
+import functools
+import os
 import re
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from lxml import etree
 
-from .errors import InputError, UnsafeXMLError, XMLSyntaxError
+from .errors import ConfigError, InputError, UnsafeXMLError, XMLSyntaxError
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds on what one XML input may cost; raise them deliberately, by option or config."""
+    """Bounds on what one XML input may cost; raise them deliberately, by option or config.
+
+    ``max_attributes`` and ``max_namespaces`` count per element; ``huge`` lifts libxml2's own
+    limits (nesting depth 256 -> 2048, text nodes 10 MB -> 1 GB).
+    """
 
     max_bytes: int = 512 * 1024 * 1024
+    max_elements: int = 10_000_000
+    max_attributes: int = 10_000
+    max_namespaces: int = 1_000
+    huge: bool = False
 
 
 DEFAULT_LIMITS = Limits()
+LIMITS_ENV = "CDCXML_LIMITS"
+
+
+@functools.lru_cache(maxsize=4)
+def limits_from_text(text: str) -> Limits:
+    """Limits from ``name=value`` pairs separated by commas, e.g. ``max_bytes=1e9,huge=1``."""
+    known = {f.name: f.type for f in fields(Limits)}
+    values: dict[str, object] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, raw = item.partition("=")
+        key, raw = key.strip().replace("-", "_"), raw.strip()
+        if not sep or key not in known:
+            raise ConfigError(f"unknown limit {item!r}; known: {', '.join(known)}", path=LIMITS_ENV)
+        if key == "huge":
+            values[key] = raw.lower() in ("1", "true", "yes", "on")
+            continue
+        try:
+            number = int(float(raw))
+        except ValueError:
+            raise ConfigError(f"limit {key} must be a number, not {raw!r}", path=LIMITS_ENV) from None
+        if number < 1:
+            raise ConfigError(f"limit {key} must be at least 1, not {raw!r}", path=LIMITS_ENV)
+        values[key] = number
+    return replace(DEFAULT_LIMITS, **values)
+
+
+_configured: Limits | None = None
+
+
+def current_limits() -> Limits:
+    """The limits in force: those set by :func:`set_limits`, else ``$CDCXML_LIMITS``, else defaults."""
+    if _configured is not None:
+        return _configured
+    text = os.environ.get(LIMITS_ENV)
+    return limits_from_text(text) if text else DEFAULT_LIMITS
+
+
+def set_limits(limits: Limits | None) -> None:
+    """Set the limits every later load uses in this process (None: back to the environment)."""
+    global _configured
+    _configured = limits
+
 
 _ALLOWED_ENCODINGS = frozenset(
     {
@@ -42,22 +94,18 @@ _BOMS = (
 )
 
 _local = threading.local()
+_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
+                       dtd_validation=False, remove_blank_text=False)
 
 
-def _parser() -> etree.XMLParser:
-    # lxml parsers are not thread-safe: one per thread.
-    parser = getattr(_local, "parser", None)
+def _parser(huge: bool) -> etree.XMLParser:
+    # lxml parsers are not thread-safe: one per thread (and per huge mode).
+    key = "huge" if huge else "parser"
+    parser = getattr(_local, key, None)
     if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_blank_text=False,
-        )
+        parser = etree.XMLParser(huge_tree=huge, **_PARSER_OPTIONS)
         parser.resolvers.add(_DenyResolver())
-        _local.parser = parser
+        setattr(_local, key, parser)
     return parser
 
 
@@ -87,21 +135,106 @@ def _check_encoding(data: bytes, name: str) -> None:
         )
 
 
+# A DOCTYPE can only come before the root element, after comments, PIs and white space.
+_PROLOG_DOCTYPE = re.compile(rb"(?>\s|<!--.*?-->|<\?.*?\?>)*+<!DOCTYPE", re.DOTALL)
+_BARE_DOCTYPE = re.compile(rb"\s+[^\s\[>]+\s*>")
+_PROLOG_SCAN = 1024 * 1024
+
+
+def _check_doctype(data: bytes, name: str) -> None:
+    """Refuse a DOCTYPE with content before libxml2 reads any of it (entities, subsets, PEs)."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        head = data[2:_PROLOG_SCAN].decode("utf-16-le" if data[:2] == codecs.BOM_UTF16_LE
+                                           else "utf-16-be", errors="replace")
+        head_bytes = head.encode("utf-8", errors="replace")
+    else:
+        head_bytes = data[3:_PROLOG_SCAN] if data.startswith(codecs.BOM_UTF8) else data[:_PROLOG_SCAN]
+    match = _PROLOG_DOCTYPE.match(head_bytes)
+    # A bare <!DOCTYPE name> declares nothing: libxml2 may read it (an HTML page then gets its
+    # own syntax error) and it is refused after parsing.
+    if match and not _BARE_DOCTYPE.match(head_bytes, match.end()):
+        line = head_bytes[: match.end()].count(b"\n") + 1
+        raise UnsafeXMLError("DOCTYPE not allowed", path=name, line=line)
+
+
+class _Counter:
+    """A parser target that counts what a document holds, building no tree, and stops at a limit."""
+
+    def __init__(self, limits: Limits, name: str):
+        self.limits = limits
+        self.name = name
+        self.elements = 0
+        self.namespaces = 0
+
+    def start_ns(self, prefix, uri) -> None:
+        self.namespaces += 1
+
+    def start(self, tag, attrib) -> None:
+        self.elements += 1
+        if self.elements > self.limits.max_elements:
+            raise _Refused(f"more than {self.limits.max_elements} elements (limit max_elements)")
+        if len(attrib) > self.limits.max_attributes:
+            raise _Refused(f"an element with more than {self.limits.max_attributes} attributes "
+                           "(limit max_attributes)")
+        if self.namespaces > self.limits.max_namespaces:
+            raise _Refused(f"an element with more than {self.limits.max_namespaces} namespace "
+                           "declarations (limit max_namespaces)")
+        self.namespaces = 0
+
+    def end(self, tag) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+class _Refused(Exception):
+    pass
+
+
+@functools.lru_cache(maxsize=8)
+def _long_tag(limits: Limits) -> re.Pattern[bytes]:
+    # An attribute takes at least 5 bytes (' a=""') and a namespace declaration 11 (' xmlns:a=""'),
+    # and no '<' can occur inside a tag: a tag over a limit needs this long a run without '<'.
+    run = min(5 * limits.max_attributes, 11 * limits.max_namespaces)
+    return re.compile(rb"<[^<]{%d}" % run)
+
+
+def _check_counts(data: bytes, name: str, limits: Limits) -> None:
+    """Enforce the count limits; cheap upper bounds on the bytes spare the exact pass."""
+    wide = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\0" in data[:4]
+    if not wide and data.count(b"<") <= limits.max_elements and not _long_tag(limits).search(data):
+        return
+    counter = _Counter(limits, name)
+    parser = etree.XMLParser(target=counter, huge_tree=limits.huge, **_PARSER_OPTIONS)
+    parser.resolvers.add(_DenyResolver())
+    try:
+        etree.fromstring(data, parser)
+    except _Refused as err:
+        raise UnsafeXMLError(f"refused: {err}", path=name) from None
+    except (etree.XMLSyntaxError, UnsafeXMLError):
+        pass  # the real parse below reports it, with its line
+
+
 def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = None,
-                limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree:
+                limits: Limits | None = None) -> etree._ElementTree:
     """Parse XML bytes safely; ``name`` is used in error messages."""
+    limits = limits or current_limits()
     if len(data) > limits.max_bytes:
         raise UnsafeXMLError(
-            f"document is larger than the limit of {limits.max_bytes} bytes", path=name
+            f"document is larger than the limit of {limits.max_bytes} bytes (limit max_bytes)",
+            path=name,
         )
-    if not data.strip():
+    if not data or data.isspace():
         raise XMLSyntaxError("document is empty", path=name)
     _check_encoding(data, name)
+    _check_doctype(data, name)
+    _check_counts(data, name, limits)
     try:
-        root = etree.fromstring(data, _parser(), base_url=base_url)
+        root = etree.fromstring(data, _parser(limits.huge), base_url=base_url)
     except etree.XMLSyntaxError as err:
         line = err.lineno if err.lineno and err.lineno > 0 else None
-        msg = _clean_libxml_message(err.msg or str(err))
+        msg = _clean_libxml_message(err.msg or str(err), limits)
         if "safety limit" in msg:
             raise UnsafeXMLError(f"refused: {msg}", path=name, line=line) from err
         raise XMLSyntaxError(f"not well-formed: {msg}", path=name, line=line) from err
@@ -116,24 +249,29 @@ def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = No
     return tree
 
 
-_LIMITS = (
-    ("Excessive depth", "elements nested deeper than the safety limit (256)"),
-    ("Text node too long", "a text node longer than the safety limit (10 MB)"),
-    ("Resource limit exceeded", "a safety limit of the parser was exceeded"),
-    ("XML_PARSE_HUGE", "a safety limit of the parser was exceeded"),
+_LIBXML_LIMITS = (
+    ("Excessive depth", "elements nested deeper than the safety limit of {depth}{lift}"),
+    ("Text node too long", "a text node longer than the safety limit of {text}{lift}"),
+    ("Buffer size limit", "a name, value or text longer than the safety limit of {text}{lift}"),
+    ("Resource limit exceeded", "a safety limit of the parser was exceeded{lift}"),
+    ("XML_PARSE_HUGE", "a safety limit of the parser was exceeded{lift}"),
+    ("amplification factor", "entity expansion beyond the safety limit"),
 )
 
 
-def _clean_libxml_message(msg: str) -> str:
+def _clean_libxml_message(msg: str, limits: Limits = DEFAULT_LIMITS) -> str:
     msg = re.sub(r",\s*line \d+, column \d+$", "", msg.strip())
-    for needle, ours in _LIMITS:
+    sizes = {"depth": 2048 if limits.huge else 256, "text": "1 GB" if limits.huge else "10 MB",
+             "lift": "" if limits.huge else " (limit huge lifts it)"}
+    for needle, ours in _LIBXML_LIMITS:
         if needle in msg:
-            return ours
+            return ours.format(**sizes)
     return msg
 
 
-def read_bytes(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> bytes:
+def read_bytes(path: str | Path, *, limits: Limits | None = None) -> bytes:
     """Read a file's bytes, refusing anything over the size limit before reading it whole."""
+    limits = limits or current_limits()
     name = str(path)
     if name == "-":
         data = sys.stdin.buffer.read(limits.max_bytes + 1)
@@ -152,12 +290,13 @@ def read_bytes(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> bytes:
             raise InputError(err.strerror or str(err), path=name) from err
     if len(data) > limits.max_bytes:
         raise UnsafeXMLError(
-            f"document is larger than the limit of {limits.max_bytes} bytes", path=name
+            f"document is larger than the limit of {limits.max_bytes} bytes (limit max_bytes)",
+            path=name,
         )
     return data
 
 
-def parse_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree:
+def parse_file(path: str | Path, *, limits: Limits | None = None) -> etree._ElementTree:
     """Read and parse an XML file (or ``-`` for standard input) safely."""
     name = str(path)
     data = read_bytes(path, limits=limits)
@@ -165,7 +304,7 @@ def parse_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> etree._E
     return parse_bytes(data, name, base_url=base, limits=limits)
 
 
-def load(doc, *, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree:
+def load(doc, *, name: str | None = None, limits: Limits | None = None) -> etree._ElementTree:
     """Turn a path, bytes, str, element or tree into a parsed tree, safely."""
     if isinstance(doc, etree._ElementTree):
         return doc
