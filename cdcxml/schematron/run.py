@@ -231,9 +231,13 @@ class Compiled:
         return ""
 
     # running ------------------------------------------------------------------------------------
+    precheck: etree.XPath | None = None  # set by compile_schematron when one XPath can tell
+
     def run(self, tree: etree._ElementTree) -> Outcome:
         """Apply to a parsed document."""
         url = tree.docinfo.URL
+        if self.precheck is not None and not self._flagged(tree):
+            return Outcome((), etree.Element(R + "out"), self, url)
         _state.main = _state.doc = url
         try:
             result = self.xslt(tree)
@@ -248,6 +252,13 @@ class Compiled:
         if raw is None:
             raise RunError("the contract produced no result", path=self.schema.where.file)
         return Outcome(self.findings(raw, url), raw, self, url)
+
+    def _flagged(self, tree: etree._ElementTree) -> bool:
+        """True when the pre-check sees a finding (or cannot tell): the stylesheet must run."""
+        try:
+            return bool(self.precheck(tree))
+        except etree.XPathError:
+            return True
 
     def findings(self, raw: etree._Element, url: str | None) -> tuple[results.Finding, ...]:
         """Read the findings out of a raw result."""
