@@ -11,7 +11,7 @@ from lxml import etree
 
 from ..errors import QueryBindingError, SchematronError
 from . import xpath
-from .load import Loaded
+from .load import Loaded, sch_ns
 from .model import (
     Assertion,
     Diagnostic,
@@ -56,10 +56,7 @@ class Builder:
         self.root = loaded.root
         self.main_ns = dict(loaded.file_ns.get(loaded.main_uri or "", {}))
         if not loaded.main_uri:
-            self.main_ns = {
-                c.get("prefix"): c.get("uri") for c in _children(self.root, "ns")
-                if c.get("prefix") is not None and c.get("uri") is not None
-            }
+            self.main_ns = sch_ns(self.root, loaded.main)
 
     # -- helpers --------------------------------------------------------------------------------
     def where(self, el: etree._Element) -> Where:

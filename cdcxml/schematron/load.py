@@ -69,7 +69,7 @@ def load(source: bytes, *, path: Path | None = None) -> Loaded:
             path=name, line=root.sourceline)
     loaded = Loaded(root, name, uri)
     if uri:
-        loaded.file_ns[uri] = _sch_ns(root)
+        loaded.file_ns[uri] = sch_ns(root, name)
     folder = path.resolve().parent if path else None
     _Resolver(loaded, folder).run()
     return loaded
@@ -83,11 +83,18 @@ def _upgrade_15(root: etree._Element) -> None:
     root.set(f"{{{SRC}}}edition", "1.5")
 
 
-def _sch_ns(root: etree._Element) -> dict[str, str]:
+def sch_ns(root: etree._Element, name: str) -> dict[str, str]:
+    """The ``sch:ns`` bindings of a schema; the ``xml`` prefix is built in and never rebound."""
     found = {}
     for el in root.iterchildren(sch("ns")):
         prefix, uri = el.get("prefix"), el.get("uri")
-        if prefix is not None and uri is not None:
+        if prefix is None or uri is None:
+            raise SchematronError("sch:ns needs a prefix and a uri", path=name, line=el.sourceline)
+        if (prefix == "xml") != (uri == XML):
+            raise SchematronError(
+                f"sch:ns binds {prefix!r} to {uri!r}: only the built-in prefix xml may name the "
+                "XML namespace", path=name, line=el.sourceline)
+        if prefix != "xml":
             found[prefix] = uri
     return found
 
@@ -189,5 +196,5 @@ class _Resolver:
             _upgrade_15(root)
         self.docs[uri] = root
         if etree.QName(root).localname == "schema":
-            self.loaded.file_ns[uri] = _sch_ns(root)
+            self.loaded.file_ns[uri] = sch_ns(root, str(path))
         return root

@@ -69,12 +69,24 @@ def prefixes(expr: str) -> set[str]:
     return found
 
 
+OPERATOR_NAMES = frozenset({"and", "or", "div", "mod"})
+# After these tokens a name is a name test or function; after anything else, an operator (XPath 3.7).
+_NAME_CONTEXT = frozenset({"@", "::", "(", "[", ",", "/", "//", "|", "+", "-", "=", "!=", "<", "<=",
+                           ">", ">="})
+
+
 def functions(expr: str) -> list[str]:
-    """Names of the functions an expression calls (node-type tests excluded)."""
+    """Names of the functions an expression calls (node-type tests and operators excluded)."""
     toks = list(tokens(expr))
     out = []
     for i, t in enumerate(toks[:-1]):
-        if t.kind == "name" and toks[i + 1].text == "(" and t.text not in NODE_TYPES:
+        if t.kind != "name" or toks[i + 1].text != "(" or t.text in NODE_TYPES:
+            continue
+        prev = toks[i - 1] if i else None
+        is_operator = (t.text in OPERATOR_NAMES and prev is not None
+                       and prev.text not in _NAME_CONTEXT and prev.kind != "axis"
+                       and not (prev.kind == "name" and prev.text in OPERATOR_NAMES))
+        if not is_operator:
             out.append(t.text)
     return out
 
