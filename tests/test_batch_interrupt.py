@@ -116,3 +116,31 @@ def test_interrupted_output_file_is_whole(many, tmp_path):
     assert report["interrupted"] is True
     assert report["summary"]["documents"] == len(report["documents"])
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_progress_bar_on_a_terminal_and_none_when_piped(tmp_path):
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([*CLI, "batch", "-c", str(CONTRACTS), "-j", "1", "--format", "jsonl",
+                             str(CAPTURES)], stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    out, _ = proc.communicate(timeout=120)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.returncode == 1
+    assert b"checking" in seen and b"docs/s" in seen and b"11/11" in seen
+    assert len(out.splitlines()) == 11
+    assert b"docs/s" not in out
+
+    piped = subprocess.run([*CLI, "batch", "-c", str(CONTRACTS), "-j", "1", str(CAPTURES)],
+                           capture_output=True, timeout=120)
+    assert b"docs/s" not in piped.stderr and b"checking" not in piped.stderr
