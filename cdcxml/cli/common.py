@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..errors import InputError
 from ..fsutil import write_atomic
 
 
@@ -22,7 +23,10 @@ output_option = click.option("--output", "-o", "output", type=click.Path(dir_oka
 def emit(data: str | bytes, output: str | None) -> None:
     """Write a report to ``output`` atomically, or to standard output."""
     if output:
-        write_atomic(output, data)
+        try:
+            write_atomic(output, data)
+        except OSError as err:
+            raise InputError(f"cannot write the report: {err.strerror or err}", path=output) from err
         return
     if isinstance(data, bytes):
         sys.stdout.buffer.write(data)
