@@ -6,10 +6,11 @@ import sys
 
 import click
 
+from .. import guard
 from ..errors import CdcxmlError, InputError, RunError
 from ..report import jsonout, svrl, text
 from ..sources import load_contracts
-from ..validate import document_paths, validate
+from ..validate import document_paths
 from ..xmlio import parse_file
 from .common import emit, format_option, output_option
 from .sources_opt import contracts_option
@@ -20,10 +21,14 @@ from .sources_opt import contracts_option
 @click.option("--phase", help="Run only this phase of each contract (#ALL, #DEFAULT or an id).")
 @click.option("--xsd", "xsd_path",
               help="Also validate each document (a SOAP body's payload) against this XSD.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=60, show_default=True,
+              metavar="SECONDS", help="Stop a document's check after this long (0: no limit).")
+@click.option("--memory-limit", type=click.IntRange(min=0), default=4096, show_default=True,
+              metavar="MB", help="Stop a document's check beyond this much memory (0: no limit).")
 @format_option("text", "json", "svrl")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
-def command(contracts, phase, xsd_path, fmt, output, documents):
+def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, documents):
     """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
@@ -57,7 +62,10 @@ def command(contracts, phase, xsd_path, fmt, output, documents):
         from ..xsd import load_xsd
 
         xsd = xsd_check(load_xsd(xsd_path))
-    reports = list(validate(documents, loaded, phase=phase, xsd=xsd))
+    budget = guard.Budget(time_limit or None, memory_limit * guard.MB or None)
+    if not guard.available():
+        budget = guard.Budget()
+    reports = list(guard.validate(documents, loaded, phase=phase, xsd=xsd, budget=budget))
     _write(jsonout.render(reports) if fmt == "json" else text.render(reports), output)
     sys.exit(0 if all(r.valid for r in reports) else 1)
 

@@ -1,0 +1,249 @@
+"""Runaway checks: run one document's check in a worker process with a time and a memory limit.
+
+An assertion with cubic XPath cost, a ReDoS pattern in an XSD, or a document that inflates in
+memory runs inside libxslt, libxml2 or ``re``, where no signal handler can stop it. A
+:class:`Guard` therefore runs each call in a forked worker: the worker inherits everything the
+parent has loaded and compiled, answers one call at a time over a pipe, and is killed (and replaced
+on the next call) when a call runs over its wall-clock time or its address space.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import CdcxmlError
+
+MB = 1024 * 1024
+
+
+class RunawayError(CdcxmlError, RuntimeError):
+    """A check ran over its time or memory limit and was stopped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What one check may cost: wall-clock seconds and extra bytes of memory (None: unbounded)."""
+
+    seconds: float | None = None
+    memory: int | None = None
+
+    @property
+    def active(self) -> bool:
+        """True when at least one limit is set."""
+        return bool(self.seconds) or bool(self.memory)
+
+    def describe(self) -> str:
+        """The limits in words, for messages."""
+        parts = []
+        if self.seconds:
+            parts.append(f"{self.seconds:g} s")
+        if self.memory:
+            parts.append(f"{self.memory // MB} MB")
+        return " and ".join(parts) or "no limit"
+
+
+def available() -> bool:
+    """True where workers can be forked (POSIX), which a :class:`Guard` needs."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class Guard:
+    """Calls ``fn`` in a forked worker, one call at a time, stopping any call over ``budget``.
+
+    ``fn``, its arguments and its results must be picklable except ``fn`` itself, which the worker
+    inherits: build the guard after loading and compiling whatever ``fn`` uses.
+    """
+
+    def __init__(self, fn: Callable[..., Any], budget: Budget):
+        if not available():
+            raise CdcxmlError("time and memory limits need a platform that can fork processes")
+        self.fn = fn
+        self.budget = budget
+        self._context = multiprocessing.get_context("fork")
+        self._process = None
+        self._conn = None
+
+    def __enter__(self) -> Guard:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(self.fn, child, self.budget.memory),
+                                        name="cdcxml-guard", daemon=True)
+        # Frozen objects are not scanned by the worker's collector, so its pages stay shared.
+        gc.freeze()
+        try:
+            with warnings.catch_warnings():
+                # The worker only runs ``fn``; a lock another thread held at the fork can at worst
+                # hang it, and then the time limit ends it like any runaway check.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                process.start()
+        finally:
+            gc.unfreeze()
+        child.close()
+        self._process, self._conn = process, parent
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join()
+            self._process.close()
+        if self._conn is not None:
+            self._conn.close()
+        self._process = self._conn = None
+
+    def close(self) -> None:
+        """Stop the worker."""
+        if self._conn is not None and self._process is not None and self._process.is_alive():
+            try:
+                self._conn.send(None)
+                self._process.join(1.0)
+            except (OSError, ValueError):
+                pass
+        self._stop()
+
+    def __call__(self, *args: Any) -> Any:
+        """``fn(*args)`` computed in the worker; :class:`RunawayError` when it runs over."""
+        if self._process is None or not self._process.is_alive():
+            self._stop()
+            self._start()
+        conn = self._conn
+        try:
+            conn.send(args)
+            ready = conn.poll(self.budget.seconds or None)
+        except (OSError, ValueError) as err:
+            self._stop()
+            raise RunawayError(f"the check's worker stopped: {err}") from None
+        if not ready:
+            self._stop()
+            raise RunawayError(f"stopped after {self.budget.seconds:g} s: over the time limit "
+                               "per document")
+        try:
+            kind, value = conn.recv()
+        except (EOFError, OSError):
+            code = self._process.exitcode if self._process is not None else None
+            self._stop()
+            raise RunawayError(_death(code, self.budget)) from None
+        if kind == "ok":
+            return value
+        if kind == "memory":
+            self._stop()  # a fresh worker: the old one's heap may be fragmented or exhausted
+            raise RunawayError("stopped: the check needed more memory than the limit of "
+                               f"{(self.budget.memory or 0) // MB} MB")
+        raise value
+
+
+def _death(code: int | None, budget: Budget) -> str:
+    if code is not None and code < 0:
+        signal_number = -code
+        if budget.memory:
+            return (f"stopped: the check's worker was killed by signal {signal_number}, "
+                    f"probably over the memory limit of {budget.memory // MB} MB")
+        return f"stopped: the check's worker was killed by signal {signal_number}"
+    return f"stopped: the check's worker ended unexpectedly (exit code {code})"
+
+
+def _address_space() -> int | None:
+    """This process's current virtual memory size in bytes, where the platform says it."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            pages = int(fh.read().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _limit_memory(extra: int) -> None:
+    import resource
+
+    current = _address_space() or 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = current + extra
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+
+
+def _serve(fn: Callable[..., Any], conn, memory: int | None) -> None:
+    """The worker's loop: one call at a time until told to stop (None) or the pipe closes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if memory:
+        _limit_memory(memory)
+    while True:
+        try:
+            args = conn.recv()
+        except (EOFError, OSError):
+            return
+        if args is None:
+            return
+        try:
+            answer = ("ok", fn(*args))
+        except MemoryError:
+            answer = ("memory", None)
+        except Exception as err:  # handed to the caller, who raises it as if called directly
+            answer = ("error", err)
+        try:
+            conn.send(answer)
+        except MemoryError:
+            conn.send(("memory", None))
+        except Exception as err:  # an unpicklable result or exception
+            conn.send(("error", CdcxmlError(f"the check's result could not be returned: {err}")))
+
+
+def validate(documents: Iterable[str | Path], contracts: Sequence, *, phase: str | None = None,
+             xsd: Callable | None = None, budget: Budget = Budget()) -> Iterator:  # noqa: B008
+    """:func:`cdcxml.validate.validate`, each document checked under ``budget``.
+
+    A document whose check runs over is reported with the reason as its error; the run goes on.
+    """
+    from . import xmlio
+    from .results import DocumentReport
+    from .validate import check_document, document_paths
+    from .validate import validate as unguarded
+
+    if not budget.active:
+        yield from unguarded(documents, contracts, phase=phase, xsd=xsd)
+        return
+
+    def one(name: str, data: bytes | None):
+        if data is None:
+            return next(iter(unguarded([name], contracts, phase=phase, xsd=xsd)))
+        try:
+            tree = xmlio.parse_bytes(data, name)
+        except CdcxmlError as err:
+            return DocumentReport(name, error=_one_line(err))
+        return check_document(tree, name, contracts, phase=phase, xsd=xsd)
+
+    with Guard(one, budget) as guard:
+        for name in document_paths(documents):
+            data = None
+            if name == "-":  # the worker has no standard input of its own
+                try:
+                    data = xmlio.read_bytes(name)
+                except CdcxmlError as err:
+                    yield DocumentReport(name, error=_one_line(err))
+                    continue
+            try:
+                yield guard(name, data)
+            except RunawayError as err:
+                yield DocumentReport(name, error=err.message)
+
+
+def _one_line(err: CdcxmlError) -> str:
+    return (f"line {err.line}: " if err.line else "") + err.message
+
+
+__all__ = ["Budget", "Guard", "RunawayError", "available", "validate"]
