@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +41,12 @@ def check_all(paths: Iterable[str | Path], spec: Spec, *, jobs: int = 1,
         yield from run_here(spec, items)
     else:
         with local_pool(spec, jobs) as pool:
-            yield from run_in_executor(pool, None, items, chunk_size=chunk_size,
-                                       in_flight=jobs * 4)
+            try:
+                yield from run_in_executor(pool, None, items, chunk_size=chunk_size,
+                                           in_flight=jobs * 4)
+            except BrokenProcessPool as err:
+                raise CdcxmlError("a worker process stopped unexpectedly (out of memory?); "
+                                  "a --format jsonl --output run can go on with --resume") from err
 
 
 def _skipping(items: Iterable[Capture], skip: Counter[str]) -> Iterator[Capture]:

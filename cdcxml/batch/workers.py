@@ -110,8 +110,10 @@ class Checker:
                                   xsd=self.xsd if self._xsd is not None else None)
         except CdcxmlError as err:
             return DocumentReport(capture.name, error=_one_line(err))
-        except (MemoryError, RecursionError) as err:
-            return DocumentReport(capture.name, error=f"could not be checked: {type(err).__name__}")
+        except Exception as err:  # one odd document must not end a run of a million
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            return DocumentReport(capture.name, error=f"could not be checked: "
+                                                      f"{type(err).__name__}: {reason}".rstrip(": "))
 
 
 def _one_line(err: CdcxmlError) -> str:
