@@ -1,0 +1,270 @@
+"""Shared pieces of the attack suite: the command line run as a bounded process, a listener that
+records every connection, hostile HTTP servers, and a secret file outside every contract folder."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+SCH = "http://purl.oclc.org/dsdl/schematron"
+SECRET = "TOP-SECRET-7f3a"
+DATA = Path(__file__).parent.parent / "data" / "security"
+
+
+@dataclass(frozen=True)
+class Ran:
+    """How one command line run ended."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def lines(self) -> list[str]:
+        """The non-empty lines on standard error."""
+        return [line for line in self.stderr.splitlines() if line.strip()]
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).parent / "cdcxml"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from cdcxml.cli import main; main()"]
+
+
+def _bounded(memory_mb: int):
+    def limit() -> None:
+        import resource
+
+        cap = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    return limit
+
+
+def run_cli(*args, cwd: Path | None = None, stdin: bytes | None = None, timeout: float = 60,
+            memory_mb: int = 2048, env: dict[str, str] | None = None) -> Ran:
+    """Run ``cdcxml ARGS`` as its own process under a time and address-space cap.
+
+    Going over either cap fails the test: that is the "bounded time and memory" every attack
+    must meet. A traceback on standard error fails it too.
+    """
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CDCXML_")}
+    environment.update(env or {})
+    started = time.monotonic()
+    try:
+        done = subprocess.run([*_command(), *map(str, args)], cwd=cwd, input=stdin,
+                              capture_output=True, timeout=timeout, env=environment,
+                              preexec_fn=_bounded(memory_mb))
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"cdcxml {' '.join(map(str, args))} ran for more than {timeout} s")
+    ran = Ran(done.returncode, done.stdout.decode("utf-8", "replace"),
+              done.stderr.decode("utf-8", "replace"), time.monotonic() - started)
+    assert "Traceback" not in ran.stderr, ran.stderr
+    assert "MemoryError" not in ran.stderr + ran.stdout, ran.stderr
+    return ran
+
+
+def one_error(ran: Ran, *words: str, code: int = 2) -> str:
+    """The single stderr line of a refused run, checked for its exit code and words."""
+    assert ran.code == code, (ran.code, ran.stdout, ran.stderr)
+    assert len(ran.lines) == 1, ran.stderr
+    line = ran.lines[0]
+    for word in words:
+        assert word in line, line
+    return line
+
+
+def schema(body: str, *, binding: str = "xslt", extra_ns: str = "") -> str:
+    """A Schematron schema around ``body``."""
+    return (f'<sch:schema xmlns:sch="{SCH}" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" '
+            f'{extra_ns} queryBinding="{binding}">\n{body}\n</sch:schema>\n')
+
+
+def rule(test: str, message: str = "fired", *, kind: str = "report", context: str = "/*") -> str:
+    """One pattern with one rule holding one assertion."""
+    return (f'<sch:pattern id="p"><sch:rule context="{context}">'
+            f'<sch:{kind} id="a" test="{test}">{message}</sch:{kind}></sch:rule></sch:pattern>')
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """An XML file holding a marker, outside every folder the tests give cdcxml."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    path = outside / "secret.xml"
+    path.write_text(f"<secret>{SECRET}</secret>\n")
+    return path
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """The folder contracts, documents and schemas of a test live in."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "doc.xml").write_text("<order><id>1</id></order>\n")
+    (folder / "holds.sch").write_text(schema(rule("id", "has an id", kind="assert",
+                                                   context="order")))
+    return folder
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that records every connection made to it and answers nothing."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections: list[tuple[str, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        """A base URL pointing at the listener."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, peer = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections.append(peer)
+            conn.close()
+
+    def close(self) -> None:
+        """Stop accepting, after a moment for late connections to show."""
+        time.sleep(0.2)
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    """A listener that must see no connection: the test asserts on ``connections``."""
+    server = Listener()
+    yield server
+    server.close()
+
+
+OK_BODY = b"<order><id>1</id></order>"
+
+
+class HostileHandler(BaseHTTPRequestHandler):
+    """Answers by path: each path is one way a provider can misbehave."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        route = getattr(self, "route_" + self.path.strip("/").replace("-", "_"), None)
+        if route is None:
+            self.send_error(404)
+            return
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            route()
+
+    do_GET = do_POST
+
+    def _head(self, status: int = 200, ctype: str = "text/xml", **headers) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+
+    def route_ok(self) -> None:
+        self._head(Content_Length=str(len(OK_BODY)))
+        self.end_headers()
+        self.wfile.write(OK_BODY)
+
+    def route_trickle(self) -> None:
+        self._head(Content_Length="100000")
+        self.end_headers()
+        for _ in range(100000):
+            if self.server.stopping.is_set():
+                return
+            self.wfile.write(b" ")
+            self.wfile.flush()
+            time.sleep(0.5)
+
+    def route_silent(self) -> None:
+        self.server.stopping.wait(30)
+
+    def route_endless(self) -> None:
+        self._head(Transfer_Encoding="chunked")
+        self.end_headers()
+        chunk = b"<a>" + b"x" * 65536 + b"</a>"
+        frame = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+        self.wfile.write(b"6\r\n<root>\r\n")
+        while not self.server.stopping.is_set():
+            self.wfile.write(frame)
+
+    def route_gzip_bomb(self) -> None:
+        body = self.server.bomb
+        self._head(Content_Encoding="gzip", Content_Length=str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def route_redirect(self) -> None:
+        self._head(302, Location=self.server.redirect_to + "/leak", Content_Length="0")
+        self.end_headers()
+
+    def route_html(self) -> None:
+        body = (b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>"
+                b"<body><p>upstream<br></p></body></html>")
+        self._head(502, "text/html", Content_Length=str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def route_xxe(self) -> None:
+        body = self.server.xxe
+        self._head(Content_Length=str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def gzip_bomb(size: int) -> bytes:
+    """About ``size`` bytes of XML, gzip-compressed as repeated members (a thousandth the size)."""
+    block = gzip.compress(b"a" * (16 * 1024 * 1024), compresslevel=9)
+    return gzip.compress(b"<bomb>") + block * (size // (16 * 1024 * 1024))
+
+
+@pytest.fixture
+def hostile_provider(listener: Listener):
+    """A provider on 127.0.0.1 that misbehaves in a different way on each path."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HostileHandler)
+    server.daemon_threads = True
+    server.stopping = threading.Event()
+    server.bomb = gzip_bomb(3 * 1024 * 1024 * 1024)
+    server.redirect_to = listener.url
+    server.xxe = (f'<?xml version="1.0"?>\n<!DOCTYPE order [<!ENTITY x SYSTEM "{listener.url}/x">]>'
+                  "\n<order><id>&x;</id></order>").encode()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.stopping.set()
+    server.shutdown()
+    server.server_close()
