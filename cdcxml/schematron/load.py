@@ -161,7 +161,14 @@ class _Resolver:
         if file_part:
             if self.folder is None or not base:
                 raise self._error(el, f"{what} href {href!r} needs the schema to be a file")
-            target_path = (_path_of(base).parent / unquote(file_part)).resolve()
+            scheme = urlparse(file_part).scheme
+            if scheme == "file":
+                target_path = _path_of(file_part).resolve()
+            elif len(scheme) > 1:  # a one-letter scheme is a Windows drive
+                raise self._error(el, f"{what} href {href!r} refused: only files inside the "
+                                  "schema's folder may be included")
+            else:
+                target_path = (_path_of(base).parent / unquote(file_part)).resolve()
             if not target_path.is_relative_to(self.folder):
                 raise self._error(el, f"{what} href {href!r} points outside the schema's folder")
             doc_root = self._document(target_path, el)
