@@ -132,7 +132,10 @@ class Guard:
         try:
             kind, value = conn.recv()
         except (EOFError, OSError):
-            code = self._process.exitcode if self._process is not None else None
+            code = None
+            if self._process is not None:
+                self._process.join(5.0)
+                code = self._process.exitcode
             self._stop()
             raise RunawayError(_death(code, self.budget)) from None
         if kind == "ok":
@@ -170,8 +173,10 @@ def _limit_memory(extra: int) -> None:
     current = _address_space() or 0
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     wanted = current + extra
-    if hard != resource.RLIM_INFINITY:
-        wanted = min(wanted, hard)
+    # Never loosen a limit the process was started with.
+    for bound in (soft, hard):
+        if bound != resource.RLIM_INFINITY:
+            wanted = min(wanted, bound)
     resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
 
 

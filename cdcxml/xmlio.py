@@ -93,6 +93,10 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
+class ParserMemoryError(UnsafeXMLError, MemoryError):
+    """libxml2 ran out of memory: a document error, and a MemoryError to a guard that counts it."""
+
+
 _local = threading.local()
 _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
                        dtd_validation=False, remove_blank_text=False)
@@ -233,6 +237,8 @@ def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = No
     try:
         root = etree.fromstring(data, _parser(limits.huge), base_url=base_url)
     except etree.XMLSyntaxError as err:
+        if err.code == _ERR_NO_MEMORY:
+            raise ParserMemoryError("not enough memory to parse the document", path=name) from err
         line = err.lineno if err.lineno and err.lineno > 0 else None
         msg = _clean_libxml_message(err.msg or str(err), limits)
         if "safety limit" in msg:
@@ -248,6 +254,8 @@ def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = No
         raise UnsafeXMLError("DOCTYPE not allowed", path=name, line=1)
     return tree
 
+
+_ERR_NO_MEMORY = 2
 
 _LIBXML_LIMITS = (
     ("Excessive depth", "elements nested deeper than the safety limit of {depth}{lift}"),
@@ -274,12 +282,12 @@ def read_bytes(path: str | Path, *, limits: Limits | None = None) -> bytes:
     limits = limits or current_limits()
     name = str(path)
     if name == "-":
-        data = sys.stdin.buffer.read(limits.max_bytes + 1)
+        data = _read_capped(sys.stdin.buffer, limits.max_bytes)
     else:
         p = Path(path)
         try:
             with p.open("rb") as fh:
-                data = fh.read(limits.max_bytes + 1)
+                data = _read_capped(fh, limits.max_bytes)
         except IsADirectoryError as err:
             raise InputError("is a directory", path=name) from err
         except FileNotFoundError as err:
@@ -288,12 +296,38 @@ def read_bytes(path: str | Path, *, limits: Limits | None = None) -> bytes:
             raise InputError("permission denied", path=name) from err
         except OSError as err:
             raise InputError(err.strerror or str(err), path=name) from err
-    if len(data) > limits.max_bytes:
+    if data is None or len(data) > limits.max_bytes:
         raise UnsafeXMLError(
             f"document is larger than the limit of {limits.max_bytes} bytes (limit max_bytes)",
             path=name,
         )
     return data
+
+
+_CHUNK = 1024 * 1024
+
+
+def _read_capped(fh, limit: int) -> bytes | None:
+    """At most ``limit + 1`` bytes (None for a file known to be larger), asking for no more memory
+    than the data needs.
+
+    (``read(n)`` allocates ``n`` bytes up front, so reading "the limit plus one" at once would
+    reserve the whole limit for every small file.)
+    """
+    try:
+        size = os.fstat(fh.fileno()).st_size
+    except (OSError, ValueError, AttributeError):
+        size = 0
+    if size > limit:
+        return None
+    data = fh.read(size) if size else b""
+    rest = bytearray()
+    while len(data) + len(rest) <= limit:
+        chunk = fh.read(min(_CHUNK, limit + 1 - len(data) - len(rest)))
+        if not chunk:
+            break
+        rest += chunk
+    return data + bytes(rest) if rest else data
 
 
 def parse_file(path: str | Path, *, limits: Limits | None = None) -> etree._ElementTree:
