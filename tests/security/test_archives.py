@@ -1,0 +1,166 @@
+"""Hostile archives and HAR files for ``cdcxml batch``: nothing is extracted, links are not
+followed, bombs stop at their limits, and every bad member is an entry while the run goes on."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+from cdcxml.batch import ArchiveLimits, captures
+
+from .conftest import BILLION_LAUGHS, SECRET, run_cli
+
+GOOD = b"<order><id>1</id></order>"
+
+
+def batch(work: Path, *paths, memory_mb: int = 1024):
+    ran = run_cli("batch", "-j", "1", "-c", "holds.sch", "--format", "jsonl", *paths, cwd=work,
+                  memory_mb=memory_mb, timeout=120)
+    # jsonl entries go to standard output, the summary to standard error
+    assert "documents rejected" in ran.stderr, ran.stderr
+    assert SECRET not in ran.stdout + ran.stderr
+    entries = [json.loads(line) for line in ran.stdout.splitlines() if line.strip()]
+    return ran, {e["path"]: e for e in entries}
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*")}
+
+
+def test_zip_member_names_never_become_paths(work, tmp_path):
+    names = ["../../escaped.xml", "/tmp/absolute-escape.xml", "a/../../../up.xml",
+             "C:\\windows\\drive.xml", "ok.xml"]
+    with zipfile.ZipFile(work / "t.zip", "w") as zf:
+        for name in names:
+            zf.writestr(name, GOOD)
+    before = files_under(tmp_path)
+    ran, entries = batch(work, "t.zip")
+    assert ran.code == 0
+    assert set(entries) == {f"t.zip!{name}" for name in names}
+    assert all(e["valid"] for e in entries.values())
+    assert files_under(tmp_path) == before
+    assert not Path("/tmp/absolute-escape.xml").exists()
+
+
+def test_tar_links_and_devices_are_not_followed(work, secret, tmp_path):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
+        for name, kind, target in [("sym.xml", tarfile.SYMTYPE, str(secret)),
+                                   ("hard.xml", tarfile.LNKTYPE, str(secret)),
+                                   ("up.xml", tarfile.SYMTYPE, "../../outside/secret.xml"),
+                                   ("fifo.xml", tarfile.FIFOTYPE, ""),
+                                   ("dev.xml", tarfile.CHRTYPE, "")]:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, target
+            tf.addfile(info)
+        info = tarfile.TarInfo("../escaped.xml")
+        info.size = len(GOOD)
+        tf.addfile(info, io.BytesIO(GOOD))
+    (work / "t.tar.gz").write_bytes(buffer.getvalue())
+    before = files_under(tmp_path)
+    ran, entries = batch(work, "t.tar.gz")
+    assert ran.code == 0
+    assert list(entries) == ["t.tar.gz!../escaped.xml"]
+    assert files_under(tmp_path) == before
+
+
+def test_a_zip_bomb_member_stops_at_the_member_limit(work):
+    # 1 GB of zeros in about 1 MB; the member's header tells the truth, the read is capped anyway.
+    with zipfile.ZipFile(work / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("bomb.xml", "w", force_zip64=True) as member:
+            block = b"<a>" + b"\0" * (16 * 1024 * 1024)
+            for _ in range(64):
+                member.write(block)
+        zf.writestr("ok.xml", GOOD)
+    ran, entries = batch(work, "bomb.zip", "doc.xml")
+    assert ran.code == 1
+    assert "larger than the limit of" in entries["bomb.zip!bomb.xml"]["error"]
+    assert entries["bomb.zip!ok.xml"]["valid"] and entries["doc.xml"]["valid"]
+
+
+def test_a_tar_gz_bomb_stops_at_the_member_limit(work):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tf:
+        info = tarfile.TarInfo("bomb.xml")
+        info.size = 512 * 1024 * 1024
+        tf.addfile(info, _Zeros(info.size))
+        ok = tarfile.TarInfo("ok.xml")
+        ok.size = len(GOOD)
+        tf.addfile(ok, io.BytesIO(GOOD))
+    (work / "bomb.tar.gz").write_bytes(buffer.getvalue())
+    ran, entries = batch(work, "bomb.tar.gz")
+    assert "larger than the limit of" in entries["bomb.tar.gz!bomb.xml"]["error"]
+    assert entries["bomb.tar.gz!ok.xml"]["valid"]
+
+
+class _Zeros(io.RawIOBase):
+    """A readable stream of zeros of a given length, without holding them."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = min(len(buffer), self.left)
+        buffer[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def test_hostile_members_are_entries_and_the_run_goes_on(work):
+    with zipfile.ZipFile(work / "mixed.zip", "w") as zf:
+        zf.writestr("a-lol.xml", BILLION_LAUGHS)
+        zf.writestr("b-utf7.xml", b'<?xml version="1.0" encoding="UTF-7"?><order/>')
+        zf.writestr("c-long-" + "n" * 3000 + ".xml", GOOD)
+        zf.writestr("d-ok.xml", GOOD)
+        zf.writestr("nested.zip", b"PK\x03\x04 not looked into")
+    (work / "broken.zip").write_bytes(b"PK\x03\x04 this is not a zip archive")
+    ran, entries = batch(work, "mixed.zip", "broken.zip", "doc.xml")
+    assert ran.code == 1
+    errors = {k.split("!")[-1][:12]: v["error"] for k, v in entries.items() if v["error"]}
+    assert "DOCTYPE not allowed" in errors["a-lol.xml"]
+    assert "utf-7" in errors["b-utf7.xml"]
+    assert "member name longer than 1024" in errors["c-long-nnnnn"]
+    assert "not a readable zip archive" in entries["broken.zip"]["error"]
+    assert entries["mixed.zip!d-ok.xml"]["valid"] and entries["doc.xml"]["valid"]
+
+
+def test_har_bodies_are_checked_like_any_document(work):
+    def entry(url, text, encoding=None, mime="text/xml"):
+        content = {"mimeType": mime, "text": text}
+        if encoding:
+            content["encoding"] = encoding
+        return {"request": {"url": url}, "response": {"content": content}}
+
+    har = {"log": {"entries": [
+        entry("http://p/lol", BILLION_LAUGHS.decode()),
+        entry("http://p/b64", base64.b64encode(GOOD).decode(), "base64"),
+        entry("http://p/bad64", "!!!", "base64"),
+        entry("http://p/html", "<html>", mime="text/html"),
+        entry("http://p/ok", GOOD.decode()),
+    ]}}
+    (work / "t.har").write_text(json.dumps(har))
+    ran, entries = batch(work, "t.har")
+    assert ran.code == 1
+    assert list(entries) == ["t.har!0:http://p/lol", "t.har!1:http://p/b64", "t.har!2:http://p/bad64",
+                             "t.har!4:http://p/ok"]
+    assert "DOCTYPE not allowed" in entries["t.har!0:http://p/lol"]["error"]
+    assert "not valid base64" in entries["t.har!2:http://p/bad64"]["error"]
+    assert entries["t.har!1:http://p/b64"]["valid"] and entries["t.har!4:http://p/ok"]["valid"]
+
+
+def test_archive_limits_are_counted(work):
+    with zipfile.ZipFile(work / "many.zip", "w") as zf:
+        for i in range(50):
+            zf.writestr(f"m{i:02}.xml", GOOD)
+    found = list(captures([work / "many.zip"], limits=ArchiveLimits(max_members=10)))
+    assert len(found) == 11
+    assert found[-1].error == "more than 10 members; the rest were not read"
+    found = list(captures([work / "many.zip"], limits=ArchiveLimits(max_total_bytes=100)))
+    assert [c.error for c in found if c.error] == ["archive holds more than 100 bytes"]
