@@ -3,7 +3,7 @@
 ``python bench/corpus.py [--dir DIR] [--quick]`` writes (or reuses, when already there):
 
 - ``small/``: 10,000 small ProductSearch responses (1 to 4 products, under 1 KB each);
-- ``medium/``: 200 responses of about 98 KB (about 560 products each);
+- ``medium/``: 200 responses of about 98 KB (about 590 products each);
 - ``large.xml``: one response of about 52 MB;
 - ``consumer.sch``: the one-consumer contract (marketing, from the ProductSearch example);
 - ``fifty.sch``: a contract of 50 asserts in 11 patterns over the same messages;
@@ -25,13 +25,13 @@ from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "productsearch"
 NS = "urn:example.com:productsearch:products"
-VERSION = 2  # bump when the generated files change, so cached corpora are rebuilt
+VERSION = 3  # bump when the generated files change, so cached corpora are rebuilt
 # A 52 MB response is mostly right: a few hundred broken products, not ten thousand.
 LARGE_BROKEN_RATE = 0.001
 
 SIZES = {
-    "full": {"small": 10_000, "medium": 200, "medium_products": 560, "large_products": 320_000},
-    "quick": {"small": 1_000, "medium": 20, "medium_products": 560, "large_products": 32_000},
+    "full": {"small": 10_000, "medium": 200, "medium_products": 590, "large_products": 320_000},
+    "quick": {"small": 1_000, "medium": 20, "medium_products": 590, "large_products": 32_000},
 }
 
 
