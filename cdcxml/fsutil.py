@@ -14,6 +14,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
+        # mkstemp makes the file private; the result gets the mode the file had, or a new file's.
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, file_mode(target))
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
@@ -22,3 +25,13 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_mode(target: Path) -> int:
+    """The permissions a file written to ``target`` should get: those it has, or a new file's."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask

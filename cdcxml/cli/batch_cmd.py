@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -13,6 +14,8 @@ from pathlib import Path
 import click
 
 from ..batch import Spec, Tally, check_all, count, default_jobs, read_jsonl
+from ..errors import InputError
+from ..fsutil import file_mode
 from ..report.batch_out import WRITERS
 from ..sources import load_contracts
 
@@ -43,8 +46,12 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
         tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
                                    resume, paths, ctrl_c)
     interrupted = ctrl_c.pressed
-    writer.finish(tally, interrupted=interrupted)
-    sink.close()
+    try:
+        writer.finish(tally, interrupted=interrupted)
+        sink.close()
+    except OSError as err:  # a full disk: the previous report stays as it was
+        sink.discard()
+        raise _write_error(err, output) from err
     if fmt == "jsonl":
         for line in tally.text_lines():
             click.echo(line, err=True)
@@ -86,7 +93,10 @@ def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume,
         for d in reports:
             if sink.to_terminal and _prints(d):
                 progress.clear()
-            writer.document(d)
+            try:
+                writer.document(d)
+            except OSError as err:  # a full disk
+                raise _write_error(err, output) from err
             tally.add(d)
             progress.step()
             if (fail_fast and not d.valid) or ctrl_c.pressed:
@@ -98,6 +108,10 @@ def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume,
         progress.close()
     reports.close()
     return tally, writer, sink
+
+
+def _write_error(err: OSError, output: str | None) -> InputError:
+    return InputError(f"cannot write the report: {err.strerror or err}", path=output or "<stdout>")
 
 
 class _CtrlC:
@@ -145,6 +159,7 @@ class _Sink:
             return
         folder = target.parent if str(target.parent) else Path(".")
         fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        os.fchmod(fd, file_mode(target))
         self.stream = os.fdopen(fd, "w", encoding="utf-8")
 
     def close(self) -> None:
@@ -162,7 +177,9 @@ class _Sink:
     def discard(self) -> None:
         """Drop a half-written report file after an error."""
         if self.tmp is not None:
-            self.stream.close()
+            # The write that failed fails again on close; the file goes anyway.
+            with contextlib.suppress(OSError):
+                self.stream.close()
             Path(self.tmp).unlink(missing_ok=True)
 
 

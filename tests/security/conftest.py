@@ -60,18 +60,24 @@ def _command() -> list[str]:
     return [sys.executable, "-c", "from cdcxml.cli import main; main()"]
 
 
-def _bounded(memory_mb: int):
+def _bounded(memory_mb: int, file_bytes: int | None):
     def limit() -> None:
         import resource
+        import signal
 
         cap = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        if file_bytes is not None:
+            # A full disk, as far as the process can tell: writes past the cap fail with EFBIG.
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
 
     return limit
 
 
 def run_cli(*args, cwd: Path | None = None, stdin: bytes | None = None, timeout: float = 60,
-            memory_mb: int = 2048, env: dict[str, str] | None = None) -> Ran:
+            memory_mb: int = 2048, env: dict[str, str] | None = None,
+            file_bytes: int | None = None) -> Ran:
     """Run ``cdcxml ARGS`` as its own process under a time and address-space cap.
 
     Going over either cap fails the test: that is the "bounded time and memory" every attack
@@ -83,7 +89,7 @@ def run_cli(*args, cwd: Path | None = None, stdin: bytes | None = None, timeout:
     try:
         done = subprocess.run([*_command(), *map(str, args)], cwd=cwd, input=stdin,
                               capture_output=True, timeout=timeout, env=environment,
-                              preexec_fn=_bounded(memory_mb))
+                              preexec_fn=_bounded(memory_mb, file_bytes))
     except subprocess.TimeoutExpired:
         pytest.fail(f"cdcxml {' '.join(map(str, args))} ran for more than {timeout} s")
     ran = Ran(done.returncode, done.stdout.decode("utf-8", "replace"),
