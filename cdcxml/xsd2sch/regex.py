@@ -20,6 +20,7 @@ from .xpath import all_of, any_of, literal
 
 _MAX_SET = 2500  # characters written into one translate() literal
 _MAX_ALTERNATIVES = 48
+_MAX_PIECES = 256  # pieces one alternative may be spelled out into: (a{1000}){1000} is blurred
 _META = set(".\\?*+{}()|[]")
 _SINGLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
 
@@ -290,7 +291,8 @@ def _expand(alternatives) -> list[tuple[Piece, ...]]:
                 options.append(inner)
             elif (item.lo, item.hi) == (0, 1):
                 options.append([(), *inner])
-            elif item.lo == item.hi and len(inner) ** item.lo <= _MAX_ALTERNATIVES:
+            elif (item.lo == item.hi and len(inner) ** item.lo <= _MAX_ALTERNATIVES
+                  and item.lo * max(map(len, inner), default=0) <= _MAX_PIECES):
                 options.append([sum(combo, ()) for combo in product(inner, repeat=item.lo)])
             elif all(len(a) == 1 and a[0].lo == a[0].hi == 1 for a in inner):
                 chars = inner[0][0].chars
