@@ -283,6 +283,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave README.md")
     args = parser.parse_args()
     started = time.monotonic()
+    load = os.getloadavg()[0]
     folder = corpus.build(args.dir, quick=args.quick)
     mode = "quick" if args.quick else "full"
     medium = sorted((folder / "medium").glob("*.xml"))
@@ -310,7 +311,8 @@ def main() -> None:
         "include its hardened parse, also shown alone. xmlschema reads the large document in its "
         f"lazy mode. This run: {mode} corpora, {platform.python_implementation()} "
         f"{platform.python_version()}, lxml {lxml.__version__}, xmlschema {xmlschema.__version__}, "
-        f"{os.cpu_count()} cores shared with other work, {elapsed:.0f} s.")
+        f"{os.cpu_count()} cores shared with other work (load average {load:.1f} at the start), "
+        f"{elapsed:.0f} s.")
     compiled = (
         f"Compile: consumer contract {comp['consumer cold']:.1f} ms "
         f"({comp['consumer cached']:.3f} ms cached), 50-assert contract "
