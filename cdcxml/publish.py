@@ -231,7 +231,7 @@ def publish_to_git(found: list[Bundle], url: str, *, force: bool = False,
     name = name or url
     with tempfile.TemporaryDirectory(prefix="cdcxml-publish-") as tmp:
         work = Path(tmp) / "contracts"
-        run_git(["clone", "-q", url, str(work)])
+        run_git(["clone", "-q", "--", url, str(work)])
         for bundle in found:
             exists = run_git(["rev-parse", "-q", "--verify", f"refs/tags/{bundle.tag}"],
                              cwd=work, check=False).returncode == 0

@@ -194,7 +194,8 @@ def resolve_ref(url: str, ref: str | None) -> str:
     if ref and _FULL_SHA.fullmatch(ref):
         return ref.lower()
     listing: dict[str, str] = {}
-    for line in run_git(["ls-remote", url]).stdout.splitlines():
+    # "--": a URL or ref from a config or lock file is never read as an option of git.
+    for line in run_git(["ls-remote", "--", url]).stdout.splitlines():
         sha, _, name = line.partition("\t")
         listing[name.strip()] = sha.strip()
     if ref is None:
@@ -217,6 +218,10 @@ def resolve_ref(url: str, ref: str | None) -> str:
 def fetch_commit(url: str, commit: str, cache: Path, *, ref: str | None = None,
                  refresh: bool = False) -> Path:
     """A snapshot of the repository at ``commit`` in the cache, fetched shallowly if missing."""
+    if not _FULL_SHA.fullmatch(commit):
+        # It names a folder and is handed to git: only a commit id may be either.
+        raise RepositoryError(f"{url}: the pinned commit {commit[:60]!r} is not a commit id "
+                              "(40 hex digits)")
     folder = cache / "git" / hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
     target = folder / commit
     if target.is_dir() and not refresh:
@@ -226,17 +231,21 @@ def fetch_commit(url: str, commit: str, cache: Path, *, ref: str | None = None,
     tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=folder))
     try:
         run_git(["init", "-q"], cwd=tmp)
-        fetched = run_git(["fetch", "-q", "--depth", "1", url, commit], cwd=tmp, check=False)
+        fetched = run_git(["fetch", "-q", "--depth", "1", "--", url, commit], cwd=tmp,
+                          check=False)
         if fetched.returncode != 0:
             if not ref:
                 raise RepositoryError(f"{url}: commit {commit} cannot be fetched")
             # Some servers refuse to serve a commit by id; fetch the ref and compare instead.
-            run_git(["fetch", "-q", "--depth", "1", url, ref], cwd=tmp)
+            run_git(["fetch", "-q", "--depth", "1", "--", url, ref], cwd=tmp)
         got = run_git(["rev-parse", "FETCH_HEAD^{commit}"], cwd=tmp).stdout.strip()
         if got != commit:
             raise RepositoryError(f"{url}: {ref or commit} is now commit {got[:12]}, "
                                   f"not the pinned {commit[:12]}")
-        run_git(["-c", "advice.detachedHead=false", "checkout", "-q", "FETCH_HEAD"], cwd=tmp)
+        # A symlink in someone else's repository could point anywhere on this machine: it is
+        # checked out as a plain file holding the link's text.
+        run_git(["-c", "advice.detachedHead=false", "-c", "core.symlinks=false", "checkout", "-q",
+                 "FETCH_HEAD"], cwd=tmp)
         shutil.rmtree(tmp / ".git")
         if target.exists():
             stale = Path(tempfile.mkdtemp(prefix=".stale-", dir=folder))
