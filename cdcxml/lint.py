@@ -118,10 +118,10 @@ def _covers(earlier: str, later: str) -> bool:
     e, la = earlier.strip(), later.strip()
     if e == la:
         return True
-    if e in ("*", "node()") and xp.variables(la) == [] and not la.startswith(("@", "/")) \
-            and "text()" not in la and "comment()" not in la and "processing-instruction" not in la:
-        return e == "*" or True
-    return False
+    covered = {"*": {"element"}, "node()": {"element", "text", "comment", "pi"}}.get(e)
+    if covered is None or xp.variables(la):
+        return False
+    return all(step.kind in covered for step in xp.final_steps(la, lambda _prefix: ""))
 
 
 def _shadowed(schema: Schema) -> list[Problem]:
