@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -78,7 +79,8 @@ class Guard:
 
     def _start(self) -> None:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(self.fn, child, self.budget.memory),
+        process = self._context.Process(target=_serve,
+                                        args=(self.fn, child, self.budget.memory, os.getpid()),
                                         name="cdcxml-guard", daemon=True)
         # Frozen objects are not scanned by the worker's collector, so its pages stay shared.
         gc.freeze()
@@ -180,11 +182,34 @@ def _limit_memory(extra: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
 
 
-def _serve(fn: Callable[..., Any], conn, memory: int | None) -> None:
+def _die_with(parent: int) -> None:
+    """End this worker when its parent ends, even a parent killed outright, mid-check."""
+    import signal
+    import threading
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG, on Linux
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:  # elsewhere: notice the parent is gone (while the GIL allows)
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="cdcxml-guard-watch", daemon=True).start()
+
+
+def _serve(fn: Callable[..., Any], conn, memory: int | None, parent: int) -> None:
     """The worker's loop: one call at a time until told to stop (None) or the pipe closes."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with(parent)
     if memory:
         _limit_memory(memory)
     while True:

@@ -19,7 +19,6 @@ import pytest
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 SECRET = "TOP-SECRET-7f3a"
-DATA = Path(__file__).parent.parent / "data" / "security"
 # The classic entity bomb: a billion "lol"s from a few hundred bytes.
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -97,6 +96,14 @@ def run_cli(*args, cwd: Path | None = None, stdin: bytes | None = None, timeout:
     assert "Traceback" not in ran.stderr, ran.stderr
     assert "MemoryError" not in ran.stderr + ran.stdout, ran.stderr
     return ran
+
+
+def run_many(commands: list[tuple], **kw) -> list[Ran]:
+    """Run several command lines at once (each as :func:`run_cli` would), in the given order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda args: run_cli(*args, **kw), commands))
 
 
 def one_error(ran: Ran, *words: str, code: int = 2) -> str:

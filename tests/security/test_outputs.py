@@ -93,6 +93,24 @@ def test_a_killed_run_leaves_the_previous_report(folder):
     process.wait()
     assert (folder / "report.out").read_text() == PREVIOUS
     assert debris(folder) == []
+    # The worker checking the document ends with the command, not minutes later.
+    deadline = time.monotonic() + 10
+    while processes_in(folder) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_in(folder) == []
+
+
+def processes_in(folder: Path) -> list[int]:
+    """The processes whose working directory is ``folder`` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "cwd").resolve() == folder.resolve():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def test_write_atomic_cleans_up_after_a_failed_write(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SECRET, one_error, rule, run_cli, schema
+from .conftest import SECRET, one_error, rule, run_cli, run_many, schema
 
 DYN = 'xmlns:dyn="http://exslt.org/dynamic"'
 DYN_NS = '<sch:ns prefix="dyn" uri="http://exslt.org/dynamic"/>'
@@ -45,8 +45,8 @@ ENTRY_POINTS = {
 
 def refused_everywhere(work: Path, path: Path, *words: str) -> None:
     """Every command that loads the contract refuses it with one line naming a file in ``work``."""
-    for name, args in ENTRY_POINTS.items():
-        ran = run_cli(*args(path, work), cwd=work)
+    runs = run_many([args(path, work) for args in ENTRY_POINTS.values()], cwd=work)
+    for name, ran in zip(ENTRY_POINTS, runs, strict=True):
         line = one_error(ran, *words)
         assert f"cdcxml: {work}" in line, (name, line)
         no_leak(ran)

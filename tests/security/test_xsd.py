@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SECRET, one_error, run_cli
+from .conftest import SECRET, one_error, run_cli, run_many
 
 XS = 'xmlns:xs="http://www.w3.org/2001/XMLSchema"'
 ORDER = ('<xs:element name="order"><xs:complexType><xs:sequence>'
@@ -47,9 +47,9 @@ def schemas(work: Path, secret: Path) -> Path:
 
 def refused_by_every_command(work: Path, name: str, *words: str) -> None:
     """One error line from every command, with ``words`` in it (the file at fault among them)."""
-    for command, args in commands(name).items():
-        ran = run_cli(*args, cwd=work, env={"HTTP_PROXY": "http://127.0.0.1:9",
-                                            "HTTPS_PROXY": "http://127.0.0.1:9"})
+    runs = run_many(list(commands(name).values()), cwd=work,
+                    env={"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"})
+    for command, ran in zip(commands(name), runs, strict=True):
         line = one_error(ran, *words)
         assert SECRET not in ran.stdout + ran.stderr, (command, line)
 
@@ -70,8 +70,7 @@ def test_remote_references_connect_nowhere(schemas, listener, element):
     ns = ' namespace="urn:remote"' if element == "import" else ""
     name = xsd(schemas, "remote.xsd",
                f'<xs:{element}{ns} schemaLocation="{listener.url}/remote.xsd"/>' + XML_IMPORT + ORDER)
-    for args in commands(name).values():
-        ran = run_cli(*args, cwd=schemas)
+    for ran in run_many(list(commands(name).values()), cwd=schemas):
         one_error(ran, name, "remote.xsd")
     listener.close()
     assert listener.connections == []
@@ -97,8 +96,8 @@ def test_an_included_schema_with_an_entity(schemas, listener):
 def test_the_xml_namespace_import_resolves_locally(schemas, listener):
     # Any HTTP fetch would go through the proxy, which is the listener.
     proxy = {"HTTP_PROXY": listener.url, "HTTPS_PROXY": listener.url, "NO_PROXY": ""}
-    for command, args in commands("good.xsd").items():
-        ran = run_cli(*args, cwd=schemas, env=proxy)
+    runs = run_many(list(commands("good.xsd").values()), cwd=schemas, env=proxy)
+    for command, ran in zip(commands("good.xsd"), runs, strict=True):
         assert ran.code == 0, (command, ran.stdout, ran.stderr)
     # The imported declaration is really used: a bad xml:lang is an XSD error.
     (schemas / "bad-lang.xml").write_text('<order xml:lang="not a language!"><id>1</id></order>')
@@ -127,6 +126,6 @@ def test_in_folder_includes_still_work(schemas):
                '<xs:element name="order"><xs:complexType><xs:sequence>'
                '<xs:element name="id" type="Id"/></xs:sequence>'
                '<xs:anyAttribute processContents="skip"/></xs:complexType></xs:element>')
-    for command, args in commands(name).items():
-        ran = run_cli(*args, cwd=schemas)
+    for command, ran in zip(commands(name), run_many(list(commands(name).values()), cwd=schemas),
+                            strict=True):
         assert ran.code == 0, (command, ran.stdout, ran.stderr)
