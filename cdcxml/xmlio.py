@@ -66,12 +66,18 @@ def limits_from_text(text: str) -> Limits:
 _configured: Limits | None = None
 
 
+_from_env: tuple[str | None, Limits] | None = None
+
+
 def current_limits() -> Limits:
     """The limits in force: those set by :func:`set_limits`, else ``$CDCXML_LIMITS``, else defaults."""
+    global _from_env
     if _configured is not None:
         return _configured
-    text = os.environ.get(LIMITS_ENV)
-    return limits_from_text(text) if text else DEFAULT_LIMITS
+    if _from_env is None:  # read once: this runs for every document
+        text = os.environ.get(LIMITS_ENV)
+        _from_env = (text, limits_from_text(text) if text else DEFAULT_LIMITS)
+    return _from_env[1]
 
 
 def set_limits(limits: Limits | None) -> None:
@@ -121,11 +127,14 @@ class _DenyResolver(etree.Resolver):
 
 
 def _check_encoding(data: bytes, name: str) -> None:
-    bom_encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+    if data[:1] == b"<" and data[:5] != b"<?xml":
+        return  # no byte order mark and no declaration: UTF-8 by definition
+    bom_encoding = None if data[:1] == b"<" else next(
+        (enc for bom, enc in _BOMS if data.startswith(bom)), None)
     head = data[len(codecs.BOM_UTF8) :] if bom_encoding == "utf-8" else data
     if bom_encoding == "utf-16":
         head = data[:400].decode("utf-16", errors="replace").encode("ascii", errors="replace")
-    match = _DECL.match(head[:200])
+    match = _DECL.match(head, 0, 200)
     declared = match.group(1).decode("ascii").lower() if match else None
     if declared is not None and declared not in _ALLOWED_ENCODINGS:
         raise UnsafeXMLError(f"encoding {declared!r} is not allowed", path=name)
@@ -145,20 +154,28 @@ _BARE_DOCTYPE = re.compile(rb"\s+[^\s\[>]+\s*>")
 _PROLOG_SCAN = 1024 * 1024
 
 
-def _check_doctype(data: bytes, name: str) -> None:
-    """Refuse a DOCTYPE with content before libxml2 reads any of it (entities, subsets, PEs)."""
+def _check_doctype(data: bytes, name: str) -> bool:
+    """Refuse a DOCTYPE with content before libxml2 reads any of it (entities, subsets, PEs).
+
+    Returns whether the prolog holds a bare ``<!DOCTYPE name>``, which is refused after parsing.
+    """
     if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         head = data[2:_PROLOG_SCAN].decode("utf-16-le" if data[:2] == codecs.BOM_UTF16_LE
                                            else "utf-16-be", errors="replace")
-        head_bytes = head.encode("utf-8", errors="replace")
+        head_bytes, start = head.encode("utf-8", errors="replace"), 0
+    elif data.find(b"<!DOCTYPE", 0, _PROLOG_SCAN) < 0:
+        return False
     else:
-        head_bytes = data[3:_PROLOG_SCAN] if data.startswith(codecs.BOM_UTF8) else data[:_PROLOG_SCAN]
-    match = _PROLOG_DOCTYPE.match(head_bytes)
+        head_bytes, start = data, 3 if data.startswith(codecs.BOM_UTF8) else 0
+    match = _PROLOG_DOCTYPE.match(head_bytes, start, start + _PROLOG_SCAN)
+    if match is None:
+        return False
     # A bare <!DOCTYPE name> declares nothing: libxml2 may read it (an HTML page then gets its
     # own syntax error) and it is refused after parsing.
-    if match and not _BARE_DOCTYPE.match(head_bytes, match.end()):
-        line = head_bytes[: match.end()].count(b"\n") + 1
+    if not _BARE_DOCTYPE.match(head_bytes, match.end()):
+        line = head_bytes[start : match.end()].count(b"\n") + 1
         raise UnsafeXMLError("DOCTYPE not allowed", path=name, line=line)
+    return True
 
 
 class _Counter:
@@ -197,17 +214,22 @@ class _Refused(Exception):
 
 
 @functools.lru_cache(maxsize=8)
-def _long_tag(limits: Limits) -> re.Pattern[bytes]:
+def _long_tag_run(limits: Limits) -> int:
     # An attribute takes at least 5 bytes (' a=""') and a namespace declaration 11 (' xmlns:a=""'),
     # and no '<' can occur inside a tag: a tag over a limit needs this long a run without '<'.
-    run = min(5 * limits.max_attributes, 11 * limits.max_namespaces)
-    return re.compile(rb"<[^<]{%d}" % run)
+    return min(5 * limits.max_attributes, 11 * limits.max_namespaces)
+
+
+@functools.lru_cache(maxsize=8)
+def _long_tag(limits: Limits) -> re.Pattern[bytes]:
+    return re.compile(rb"<[^<]{%d}" % _long_tag_run(limits))
 
 
 def _check_counts(data: bytes, name: str, limits: Limits) -> None:
     """Enforce the count limits; cheap upper bounds on the bytes spare the exact pass."""
     wide = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\0" in data[:4]
-    if not wide and data.count(b"<") <= limits.max_elements and not _long_tag(limits).search(data):
+    if not wide and data.count(b"<") <= limits.max_elements and (
+            len(data) <= _long_tag_run(limits) or not _long_tag(limits).search(data)):
         return
     counter = _Counter(limits, name)
     parser = etree.XMLParser(target=counter, huge_tree=limits.huge, **_PARSER_OPTIONS)
@@ -232,7 +254,7 @@ def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = No
     if not data or data.isspace():
         raise XMLSyntaxError("document is empty", path=name)
     _check_encoding(data, name)
-    _check_doctype(data, name)
+    bare_doctype = _check_doctype(data, name)
     _check_counts(data, name, limits)
     try:
         root = etree.fromstring(data, _parser(limits.huge), base_url=base_url)
@@ -249,9 +271,10 @@ def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = No
     if root is None:
         raise XMLSyntaxError("document has no root element", path=name)
     tree = root.getroottree()
-    info = tree.docinfo
-    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise UnsafeXMLError("DOCTYPE not allowed", path=name, line=1)
+    if bare_doctype:
+        info = tree.docinfo
+        if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+            raise UnsafeXMLError("DOCTYPE not allowed", path=name, line=1)
     return tree
 
 
