@@ -171,6 +171,9 @@ class _DocumentResolver(etree.Resolver):
         return self.resolve_string(data, context, base_url=path.as_uri())
 
 
+_NO_OUTPUT = etree.Element(R + "out")  # what a document the pre-check settles produced: nothing
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """The result of one run: findings, and the raw output for SVRL."""
@@ -235,9 +238,9 @@ class Compiled:
 
     def run(self, tree: etree._ElementTree) -> Outcome:
         """Apply to a parsed document."""
-        url = tree.docinfo.URL
         if self.precheck is not None and not self._flagged(tree):
-            return Outcome((), etree.Element(R + "out"), self, url)
+            return Outcome((), _NO_OUTPUT, self, None)
+        url = tree.docinfo.URL
         _state.main = _state.doc = url
         try:
             result = self.xslt(tree)
