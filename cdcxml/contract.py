@@ -107,11 +107,11 @@ class Contract:
     # -- running --------------------------------------------------------------------------------
     def compiled(self, phase: str | None = None, *, svrl: bool = False):
         """The compiled Schematron for ``phase`` (cached per contract and by content hash)."""
-        from .schematron import compile_schematron
-
         key = (phase, svrl)
         found = self._compiled.get(key)
         if found is None:
+            from .schematron import compile_schematron  # the engine loads on first use
+
             found = compile_schematron(self.source, path=self.path, phase=phase, svrl=svrl)
             self._compiled[key] = found
         return found
