@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from xmlschema.validators import XsdAnyElement, XsdGroup
 
 from .names import Names, local
+from .occurs import add as add_bounds
+from .occurs import mul as mul_bounds
 
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
@@ -76,16 +78,6 @@ def particle_of(xp) -> Particle | None:
     return Particle("element", lo, hi, names=names, decls=tuple(decls))
 
 
-def _mul(a: int | None, b: int | None) -> int | None:
-    if a == 0 or b == 0:
-        return 0
-    if a is None or b is None:
-        return None
-    return a * b
-
-
-def _add(a: int | None, b: int | None) -> int | None:
-    return None if a is None or b is None else a + b
 
 
 class _Analysis:
@@ -282,7 +274,7 @@ class _Analysis:
             if any(n in self.ambiguous for n in e.names):
                 continue
             once_lo, once_hi = _range_in(p, e, once=True)
-            hi = _mul(p.hi, once_hi)
+            hi = mul_bounds(p.hi, once_hi)
             lo = 0 if unknown else p.lo * once_lo
             label = self._label(e.names)
             count = self._count(e)
@@ -324,10 +316,10 @@ def _range_in(p: Particle, target: Particle, *, once: bool = False) -> tuple[int
         for c in p.children:
             r = _range_in(c, target)
             lo += r[0]
-            hi = _add(hi, r[1])
+            hi = add_bounds(hi, r[1])
     if once:
         return lo, hi
-    return p.lo * lo, _mul(p.hi, hi)
+    return p.lo * lo, mul_bounds(p.hi, hi)
 
 
 def _nullable(p: Particle) -> bool:

@@ -16,6 +16,8 @@ from itertools import product
 
 from elementpath.regex import CharacterClass, RegexError
 
+from .occurs import add as add_bounds
+from .occurs import mul as mul_bounds
 from .xpath import all_of, any_of, literal
 
 _MAX_SET = 2500  # characters written into one translate() literal
@@ -242,23 +244,13 @@ class _Parser:
         return 1, 1
 
 
-def _mul(a: int | None, b: int | None) -> int | None:
-    if a == 0 or b == 0:
-        return 0
-    if a is None or b is None:
-        return None
-    return a * b
-
-
-def _add(a: int | None, b: int | None) -> int | None:
-    return None if a is None or b is None else a + b
 
 
 def _span(alt: tuple[Piece, ...]) -> tuple[int, int | None, CharSet | None]:
     lo, hi, chars = 0, 0, None
     for piece in alt:
         lo += piece.lo
-        hi = _add(hi, piece.hi)
+        hi = add_bounds(hi, piece.hi)
         chars = piece.chars if chars is None else chars.union(piece.chars)
     return lo, hi, chars
 
@@ -275,7 +267,7 @@ def _blur(alts: list[tuple[Piece, ...]], lo: int, hi: int | None) -> Piece:
     for s in spans:
         max_len = None if max_len is None or s[1] is None else max(max_len, s[1])
     chars = chars or CharSet("in", "")
-    return Piece(CharSet(chars.mode, chars.chars, False), min_len * lo, _mul(max_len, hi))
+    return Piece(CharSet(chars.mode, chars.chars, False), min_len * lo, mul_bounds(max_len, hi))
 
 
 def _expand(alternatives) -> list[tuple[Piece, ...]]:
@@ -314,7 +306,7 @@ def _expand(alternatives) -> list[tuple[Piece, ...]]:
                 for a in opt:
                     h = _span(a)[1]
                     top = None if top is None or h is None else max(top, h)
-                hi = _add(hi, top)
+                hi = add_bounds(hi, top)
             out.append((Piece(CharSet(whole.chars.mode, whole.chars.chars, False), lo, hi),))
             continue
         for combo in product(*options):
@@ -329,7 +321,7 @@ def _merge(alt: tuple[Piece, ...]) -> list[Piece]:
             continue
         if merged and merged[-1].chars == piece.chars:
             last = merged.pop()
-            piece = Piece(piece.chars, last.lo + piece.lo, _add(last.hi, piece.hi))
+            piece = Piece(piece.chars, last.lo + piece.lo, add_bounds(last.hi, piece.hi))
         merged.append(piece)
     return merged
 
@@ -384,7 +376,7 @@ def _alternative_test(value: str, alt: tuple[Piece, ...]) -> tuple[str, bool]:
     lo = sum(p.lo for p in pieces)
     hi: int | None = 0
     for p in pieces:
-        hi = _add(hi, p.hi)
+        hi = add_bounds(hi, p.hi)
     if not variable:
         tests.append(f"{length} = {lo}")
         head, middle, tail = pieces, [], []
@@ -424,7 +416,7 @@ def _split(value: str, pieces: list[Piece], variable: list[int]) -> tuple[str, b
         ch = piece.chars.chars
         if any(_allows(p.chars, ch) or not p.chars.exact for p in pieces[:k]):
             continue
-        rest = ([Piece(piece.chars, piece.lo - 1, _add(piece.hi, -1))] if piece.lo > 1 or (
+        rest = ([Piece(piece.chars, piece.lo - 1, add_bounds(piece.hi, -1))] if piece.lo > 1 or (
             piece.hi or 2) > 1 else []) + pieces[k + 1 :]
         rest = [p for p in rest if p.hi != 0]
         left_test, left_exact = _alternative_test(
