@@ -38,7 +38,7 @@ def check_all(paths: Iterable[str | Path], spec: Spec, *, jobs: int = 1,
     if scheduler:
         yield from _on_dask(scheduler, spec, items, chunk_size)
     elif jobs <= 1:
-        yield from run_here(spec, items)
+        yield from run_here(spec, items, chunk_size=chunk_size)
     else:
         with local_pool(spec, jobs) as pool:
             try:

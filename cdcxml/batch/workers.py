@@ -24,6 +24,8 @@ from lxml import etree
 from .. import soap, xmlio
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
+from ..guard import Budget, RunawayError
+from ..guardmap import GuardedMap
 from ..results import DocumentReport, XsdReport
 from ..validate import check_document
 from .sources import Capture
@@ -46,10 +48,12 @@ class Spec:
     phase: str | None = None
     xsd: str | None = None
     xsd_allow: str = "sandbox"
+    budget: Budget = Budget()  # what checking one document may cost; no limit by default
 
     @classmethod
     def of(cls, contracts: Sequence[Contract], *, phase: str | None = None,
-           xsd: str | Path | None = None, xsd_allow: str = "sandbox") -> Spec:
+           xsd: str | Path | None = None, xsd_allow: str = "sandbox",
+           budget: Budget = Budget()) -> Spec:  # noqa: B008 - immutable
         """The spec for loaded contracts (and an XSD file)."""
         return cls(
             tuple(ContractSpec(str(c.path) if c.path else None, c.source, c.info)
@@ -57,11 +61,12 @@ class Spec:
             phase,
             str(xsd) if xsd is not None else None,
             xsd_allow,
+            budget,
         )
 
     @property
     def key(self) -> str:
-        """A content hash: two specs with the same key check documents the same way."""
+        """A content hash: two specs with the same key compile the same checker (limits aside)."""
         h = hashlib.sha256()
         for c in self.contracts:
             h.update((c.path or "").encode() + b"\0" + c.source + b"\0")
@@ -79,6 +84,7 @@ class Checker:
             c.compiled(spec.phase)
         self.phase = spec.phase
         self.checked = 0  # documents this process checked with these compiled contracts
+        self._guards: dict[Budget, GuardedMap] = {}
         self._xsd = None
         if spec.xsd is not None:
             from ..xsd import load_xsd
@@ -97,6 +103,13 @@ class Checker:
 
     def check(self, capture: Capture) -> DocumentReport:
         """Check one capture; anything that stops it is the report's error, never an exception."""
+        try:
+            return self.check_bounded(capture)
+        except MemoryError as err:
+            return _unexpected(capture, err)
+
+    def check_bounded(self, capture: Capture) -> DocumentReport:
+        """:meth:`check`, but running out of memory raises MemoryError for a guard to report."""
         self.checked += 1
         if capture.error is not None:
             return DocumentReport(capture.name, error=capture.error)
@@ -110,10 +123,31 @@ class Checker:
                                   xsd=self.xsd if self._xsd is not None else None)
         except CdcxmlError as err:
             return DocumentReport(capture.name, error=_one_line(err))
+        except MemoryError:
+            raise
         except Exception as err:  # one odd document must not end a run of a million
-            reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
-            return DocumentReport(capture.name, error=f"could not be checked: "
-                                                      f"{type(err).__name__}: {reason}".rstrip(": "))
+            return _unexpected(capture, err)
+
+    def bounded(self, budget: Budget) -> GuardedMap:
+        """This process's guarded worker for ``budget``, started on its first chunk."""
+        found = self._guards.get(budget)
+        if found is None:
+            found = self._guards[budget] = GuardedMap(self.check_bounded, budget)
+        return found
+
+    def check_all(self, captures: Sequence[Capture], budget: Budget) -> list[DocumentReport]:
+        """Check captures, each under ``budget``: a runaway check is its document's error."""
+        if not budget.active:
+            return [self.check(c) for c in captures]
+        answers = self.bounded(budget).map(captures)
+        return [DocumentReport(c.name, error=a.message) if isinstance(a, RunawayError) else a
+                for c, a in zip(captures, answers, strict=True)]
+
+
+def _unexpected(capture: Capture, err: BaseException) -> DocumentReport:
+    reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return DocumentReport(capture.name, error=f"could not be checked: "
+                                              f"{type(err).__name__}: {reason}".rstrip(": "))
 
 
 def _one_line(err: CdcxmlError) -> str:
@@ -152,7 +186,7 @@ def init_worker(spec: Spec) -> None:
 def check_chunk(chunk: Sequence[Capture], spec: Spec | None = None) -> list[DocumentReport]:
     """Check a chunk of captures with this process's compiled contracts."""
     checker = checker_for(spec)
-    return [checker.check(c) for c in chunk]
+    return checker.check_all(chunk, (spec if spec is not None else _default).budget)
 
 
 def chunks(items: Iterable[Capture], *, size: int, max_bytes: int = 4 * 1024 * 1024
@@ -217,8 +251,17 @@ def run_in_executor(executor: Executor, spec: Spec | None, captures: Iterable[Ca
     return ordered_results(submit, chunks(captures, size=chunk_size), in_flight=in_flight)
 
 
-def run_here(spec: Spec, captures: Iterable[Capture]) -> Iterator[DocumentReport]:
-    """Check captures in this process, one after the other."""
+def run_here(spec: Spec, captures: Iterable[Capture], *, chunk_size: int = 64
+             ) -> Iterator[DocumentReport]:
+    """Check captures in this process, one after the other (under a limit: a chunk at a time)."""
     checker = checker_for(spec)
-    for c in captures:
-        yield checker.check(c)
+    if not spec.budget.active:
+        for c in captures:
+            yield checker.check(c)
+        return
+    guarded = checker.bounded(spec.budget)
+    try:
+        for group in chunks(captures, size=chunk_size):
+            yield from checker.check_all(group, spec.budget)
+    finally:
+        guarded.close()

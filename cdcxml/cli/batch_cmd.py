@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from .. import guard
 from ..batch import Spec, Tally, check_all, count, default_jobs, read_jsonl
 from ..errors import InputError
 from ..fsutil import file_mode
@@ -37,14 +38,20 @@ from ..sources import load_contracts
 @click.option("--fail-fast", is_flag=True, help="Stop at the first document that does not hold.")
 @click.option("--resume", is_flag=True,
               help="Continue a --format jsonl --output FILE run: skip the documents it holds.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=60, show_default=True,
+              metavar="SECONDS", help="Stop a document's check after this long (0: no limit).")
+@click.option("--memory-limit", type=click.IntRange(min=0), default=4096, show_default=True,
+              metavar="MB", help="Stop a document's check beyond this much memory (0: no limit).")
 @click.argument("paths", nargs=-1, required=True)
-def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths):
+def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, time_limit,
+            memory_limit, paths):
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
         raise click.UsageError("--resume continues a run written with --format jsonl --output FILE")
+    budget = guard.Budget(time_limit or None, memory_limit * guard.MB or None)
     with _CtrlC() as ctrl_c:
         tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
-                                   resume, paths, ctrl_c)
+                                   resume, paths, budget, ctrl_c)
     interrupted = ctrl_c.pressed
     try:
         writer.finish(tally, interrupted=interrupted)
@@ -62,7 +69,7 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
     sys.exit(0 if s.invalid == 0 and s.errors == 0 else 1)
 
 
-def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths,
+def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
          ctrl_c: _CtrlC):
     """Load, check and write the documents; returns what the closing summary needs."""
     loaded = load_contracts(contracts)
@@ -72,7 +79,7 @@ def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume,
         from ..xsd import load_xsd
 
         load_xsd(xsd)  # a broken schema stops the run here, before any worker starts
-    spec = Spec.of(loaded, phase=phase, xsd=xsd)
+    spec = Spec.of(loaded, phase=phase, xsd=xsd, budget=budget)
 
     tally = Tally()
     skip: Counter[str] = Counter()
