@@ -9,14 +9,14 @@ reported in its result and the run goes on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 
-from . import soap
+from . import guard, soap
 from .contract import Contract, Interaction
 from .errors import CdcxmlError, ConfigError
 from .http import (
@@ -104,8 +104,13 @@ def verify(
     allow_redirects: bool = False,
     tls_verify: bool | str = True,
     cert: str | tuple[str, str] | None = None,
+    budget: guard.Budget = guard.Budget(),  # noqa: B008 - immutable
 ) -> Iterator[InteractionResult]:
-    """Send every selected interaction to the provider at ``base_url``; yield one result each."""
+    """Send every selected interaction to the provider at ``base_url``; yield one result each.
+
+    With a ``budget``, each contract runs on its response in a worker process under that time and
+    memory limit; a check over it is the interaction's error.
+    """
     _check_url(base_url, "base URL")
     if state_url is not None:
         _check_url(state_url, "state URL")
@@ -120,7 +125,7 @@ def verify(
     options = FetchOptions(timeout=timeout, max_bytes=max_bytes, allow_redirects=allow_redirects,
                            retries=retries, verify=tls_verify, cert=cert)
     extra = tuple(headers.items()) if isinstance(headers, Mapping) else tuple(headers)
-    return _run(plan, base_url, session, extra, state_url, options)
+    return _run(plan, base_url, session, extra, state_url, options, budget)
 
 
 def _load(contracts: Iterable[Contract | str | Path]) -> list[Contract]:
@@ -171,16 +176,43 @@ def _check_url(url: str, what: str) -> None:
         raise ConfigError(f"{what} must be an http:// or https:// URL, not {url!r}")
 
 
-def _run(plan, base_url, session, extra, state_url, options) -> Iterator[InteractionResult]:
+def _run(plan, base_url, session, extra, state_url, options, budget) -> Iterator[InteractionResult]:
     own = session is None
     sess = requests.Session() if own else session
+    bounded = _Bounded(plan, budget) if budget.active and guard.available() else None
     try:
         for item in plan:
             yield verify_interaction(item.contract, item.interaction, base_url, session=sess,
-                                     headers=extra, state_url=state_url, options=options)
+                                     headers=extra, state_url=state_url, options=options,
+                                     run=bounded)
     finally:
+        if bounded is not None:
+            bounded.close()
         if own:
             sess.close()
+
+
+ContractRun = Callable[[Contract, Interaction, HttpResponse], ContractReport]
+
+
+class _Bounded:
+    """Runs contracts on responses in a guarded worker, which re-reads each response's bytes."""
+
+    def __init__(self, plan: list[Planned], budget: guard.Budget):
+        self.contracts = list({id(p.contract): p.contract for p in plan}.values())
+        self.index = {id(c): n for n, c in enumerate(self.contracts)}
+        self.guard = guard.Guard(self._check, budget)
+
+    def _check(self, index: int, phase: str | None, body: bytes, url: str) -> ContractReport:
+        return self.contracts[index].validate(soap.parse_response(body, url), phase=phase)
+
+    def __call__(self, contract: Contract, interaction: Interaction,
+                 response: HttpResponse) -> ContractReport:
+        return self.guard(self.index[id(contract)], interaction.phase, response.body, response.url)
+
+    def close(self) -> None:
+        """Stop the worker."""
+        self.guard.close()
 
 
 def request_url(base_url: str, path: str) -> str:
@@ -219,8 +251,12 @@ def verify_interaction(
     headers: Iterable[tuple[str, str]] = (),
     state_url: str | None = None,
     options: FetchOptions = FetchOptions(),  # noqa: B008 - immutable
+    run: ContractRun | None = None,
 ) -> InteractionResult:
-    """Set up the provider state, send one interaction and check the response."""
+    """Set up the provider state, send one interaction and check the response.
+
+    ``run`` runs the contract on the response in place of ``contract.validate`` (to bound it).
+    """
     req = interaction.request
     url = request_url(base_url, req.path)
     base = InteractionResult(
@@ -236,7 +272,7 @@ def verify_interaction(
                  headers=request_headers(interaction, req.body, headers), options=options)
     if isinstance(sent, TransportError):
         return replace(base, status=sent.status, error=sent.message)
-    return check_response(contract, interaction, sent, base)
+    return check_response(contract, interaction, sent, base, run=run)
 
 
 def _set_up_state(contract, interaction, state_url, session, options) -> str | None:
@@ -253,7 +289,7 @@ def _set_up_state(contract, interaction, state_url, session, options) -> str | N
 
 
 def check_response(contract: Contract, interaction: Interaction, response: HttpResponse,
-                   base: InteractionResult) -> InteractionResult:
+                   base: InteractionResult, *, run: ContractRun | None = None) -> InteractionResult:
     """Check a response's status, content type and fault, then run the contract's phase on it."""
     expected = interaction.response
     mismatches = []
@@ -278,7 +314,13 @@ def check_response(contract: Contract, interaction: Interaction, response: HttpR
     if fault is not None and not fault_expected:
         mismatches.append(str(fault))
     try:
-        report = contract.validate(tree, phase=interaction.phase)
+        if run is None:
+            report = contract.validate(tree, phase=interaction.phase)
+        else:
+            report = run(contract, interaction, response)
+    except guard.RunawayError as err:
+        return replace(result, fault=fault, mismatches=tuple(mismatches),
+                        error=f"contract run on the response {err.message}")
     except CdcxmlError as err:
         return replace(result, fault=fault, mismatches=tuple(mismatches),
                         error=f"contract could not be run on the response: {err}")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..contract import Contract
+from ..guard import Budget, RunawayError
+from ..guardmap import GuardedMap
 from ..results import DocumentReport, Finding, Location
 from ..soapbody import xsd_check
 from ..validate import check_document
 from .derive import derive
 from .obligations import Sample
-from .results import Break, ConsumerImpact, Impact
+from .results import Break, ConsumerImpact, Derivation, Impact
 
 
 def _key(f: Finding) -> tuple[str | None, str]:
@@ -46,31 +48,87 @@ def _rejects(d: DocumentReport, consumer: str) -> bool:
     return any(not c.valid for c in d.contracts if c.consumer == consumer)
 
 
-def _check(samples: Sequence[Sample], contracts: Sequence[Contract], phase: str | None,
-           xsd) -> tuple[DocumentReport, ...]:
-    check = xsd_check(xsd) if xsd is not None else None
-    return tuple(check_document(tree, name, contracts, phase=phase, xsd=check)
-                 for name, tree in samples)
+class _Checks:
+    """The checks of an impact run, by item: ("check", which, index) runs every contract (and the
+    XSD) on a sample; ("derive", index) derives a sample for the new schema and checks that."""
+
+    def __init__(self, contracts: Sequence[Contract], phase: str | None, xsd,
+                 samples: dict[str, Sequence[Sample]], new_xsd=None):
+        self.contracts = contracts
+        self.phase = phase
+        self.check = xsd_check(xsd) if xsd is not None else None
+        self.samples = samples
+        self.new_xsd = new_xsd
+
+    def document(self, name: str, tree) -> DocumentReport:
+        return check_document(tree, name, self.contracts, phase=self.phase, xsd=self.check)
+
+    def __call__(self, item: tuple) -> DocumentReport | tuple[Derivation, DocumentReport]:
+        if item[0] == "check":
+            return self.document(*self.samples[item[1]][item[2]])
+        name, tree = self.samples["old"][item[1]]
+        derived, how = derive(name, tree, self.new_xsd)
+        return how, self.document(_derived_name(name, self.new_xsd), derived)
+
+
+def _derived_name(name: str, new_xsd) -> str:
+    return f"{name} [derived for {new_xsd.path.name}]"
+
+
+def _reports(answers: list, names: list[str], which: str, stopped: list[str]
+             ) -> tuple[DocumentReport, ...]:
+    out = []
+    for name, answer in zip(names, answers, strict=True):
+        if isinstance(answer, RunawayError):
+            stopped.append(f"{name} ({which}): {answer.message}")
+            answer = DocumentReport(name, error=answer.message)
+        out.append(answer)
+    return tuple(out)
 
 
 def impact_of_documents(contracts: Sequence[Contract], old: Sequence[Sample], new: Sequence[Sample],
-                        *, xsd=None, phase: str | None = None) -> Impact:
-    """Compare every contract on old and new responses; ``xsd`` is the schema consumers validate with."""
+                        *, xsd=None, phase: str | None = None,
+                        budget: Budget = Budget()) -> Impact:  # noqa: B008 - immutable
+    """Compare every contract on old and new responses; ``xsd`` is the schema consumers validate with.
+
+    With a ``budget``, each document is checked in a worker process under that time and memory
+    limit; a check over it is the document's error, and a line in ``stopped``.
+    """
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
-    old_reports = _check(old, contracts, phase, xsd)
-    new_reports = _check(new, contracts, phase, xsd)
+    stopped: list[str] = []
+    with GuardedMap(_Checks(contracts, phase, xsd, {"old": old, "new": new}), budget) as guarded:
+        old_reports, new_reports = (
+            _reports(guarded.map([("check", which, n) for n in range(len(samples))]),
+                     [name for name, _ in samples], which, stopped)
+            for which, samples in (("old", old), ("new", new)))
     return Impact(_consumer_impacts(consumers, old_reports, new_reports), old_reports, new_reports,
-                  xsd=str(xsd.path) if xsd is not None else None)
+                  xsd=str(xsd.path) if xsd is not None else None, stopped=tuple(stopped))
 
 
 def impact_of_schemas(contracts: Sequence[Contract], samples: Sequence[Sample], old_xsd, new_xsd,
-                      *, phase: str | None = None) -> Impact:
-    """Derive documents for ``new_xsd`` from old samples, then compare as for documents."""
-    derived, derivations = [], []
-    for name, tree in samples:
-        tree2, how = derive(name, tree, new_xsd)
-        derived.append((f"{name} [derived for {new_xsd.path.name}]", tree2))
-        derivations.append(how)
-    result = impact_of_documents(contracts, samples, derived, xsd=old_xsd, phase=phase)
-    return Impact(result.consumers, result.old, result.new, xsd=result.xsd,
-                  derivations=tuple(derivations))
+                      *, phase: str | None = None,
+                      budget: Budget = Budget()) -> Impact:  # noqa: B008 - immutable
+    """Derive documents for ``new_xsd`` from old samples, then compare as for documents.
+
+    With a ``budget``, each derivation and each check runs in a worker process under that time and
+    memory limit; one over it is reported for its sample, and a line in ``stopped``.
+    """
+    consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
+    stopped: list[str] = []
+    checks = _Checks(contracts, phase, old_xsd, {"old": samples}, new_xsd)
+    names = [name for name, _ in samples]
+    with GuardedMap(checks, budget) as guarded:
+        old_reports = _reports(guarded.map([("check", "old", n) for n in range(len(samples))]),
+                               names, "old", stopped)
+        answers = guarded.map([("derive", n) for n in range(len(samples))])
+    derivations, new_reports = [], []
+    for name, answer in zip(names, answers, strict=True):
+        if isinstance(answer, RunawayError):
+            stopped.append(f"{_derived_name(name, new_xsd)}: {answer.message}")
+            answer = (Derivation(name, problems=(answer.message,)),
+                      DocumentReport(_derived_name(name, new_xsd), error=answer.message))
+        derivations.append(answer[0])
+        new_reports.append(answer[1])
+    return Impact(_consumer_impacts(consumers, old_reports, tuple(new_reports)), old_reports,
+                  tuple(new_reports), xsd=str(old_xsd.path), derivations=tuple(derivations),
+                  stopped=tuple(stopped))

@@ -83,15 +83,23 @@ def _apply(kind: str, path: Path, nodes: list[etree._Element]) -> None:
             el.text = wrong_value(value)
 
 
-def mutants(tree: etree._ElementTree, path: Path) -> Iterator[tuple[str, etree._ElementTree]]:
-    """(kind, mutated copy of ``tree``) for each mutation kind that applies to every node at ``path``."""
+def kinds(tree: etree._ElementTree, path: Path) -> tuple[str, ...]:
+    """The mutation kinds that apply to every node at ``path`` (none when nothing is there)."""
     root = payload_element(tree)
     nodes = find(root, path)
     if not nodes:
-        return
-    for kind in KINDS:
-        if not applicable(kind, path, nodes, root):
-            continue
-        mutant = copy.deepcopy(tree)
-        _apply(kind, path, find(payload_element(mutant), path))
-        yield kind, mutant
+        return ()
+    return tuple(kind for kind in KINDS if applicable(kind, path, nodes, root))
+
+
+def mutant(tree: etree._ElementTree, path: Path, kind: str) -> etree._ElementTree:
+    """A copy of ``tree`` with the nodes at ``path`` mutated by ``kind``."""
+    copied = copy.deepcopy(tree)
+    _apply(kind, path, find(payload_element(copied), path))
+    return copied
+
+
+def mutants(tree: etree._ElementTree, path: Path) -> Iterator[tuple[str, etree._ElementTree]]:
+    """(kind, mutated copy of ``tree``) for each mutation kind that applies to every node at ``path``."""
+    for kind in kinds(tree, path):
+        yield kind, mutant(tree, path, kind)

@@ -2,7 +2,8 @@
 
 A consumer whose contract holds on a sample and fails on a mutant of it depends on the mutated
 path; the mutation kind says how (presence, content, type). Each contract is compiled once and the
-mutants are built in memory.
+mutants are built in memory. Under a time and memory limit, the contracts run in a worker process
+(:class:`~cdcxml.guardmap.GuardedMap`), which builds the mutants itself.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from lxml import etree
 from .. import xmlio
 from ..contract import Contract
 from ..errors import RunError
+from ..guard import Budget, RunawayError
+from ..guardmap import GuardedMap
 from ..soapbody import payload_element
 from ..validate import document_paths
-from .mutate import KINDS, mutants
-from .paths import Path, distinct_paths, is_below
+from .mutate import CONTENT, KINDS, PRESENCE, TYPE, kinds, mutant
+from .paths import Path, display, distinct_paths, is_below
 from .results import Dependency, Obligation, Obligations, SampleVerdict
 from .xsdpaths import declared_paths
 
@@ -69,31 +72,75 @@ class _Matrix:
         return tuple(out)
 
 
+class _Runner:
+    """One contract on a sample or on one of its mutants; the mutant at hand is kept for the next
+    contract, so each mutant is built once however many contracts run on it."""
+
+    def __init__(self, contracts: Sequence[Contract], samples: Sequence[Sample], phase: str | None):
+        self.contracts = contracts
+        self.samples = samples
+        self.phase = phase
+        self._last: tuple[tuple | None, etree._ElementTree | None] = (None, None)
+
+    def __call__(self, item: tuple[int, Path | None, str | None, int]) -> tuple[str, ...] | None:
+        sample, path, kind, contract = item
+        tree = self.samples[sample][1]
+        if path is not None:
+            key = (sample, path, kind)
+            if self._last[0] != key:
+                self._last = (key, mutant(tree, path, kind))
+            tree = self._last[1]
+        return _failed(self.contracts[contract], tree, self.phase)
+
+
+_MUTATED = {PRESENCE: "removed", CONTENT: "emptied", TYPE: "retyped"}
+
+
+def _settle(answer, what: str, stopped: list[str]) -> tuple[str, ...] | None:
+    """A check's failed assertions; one stopped at its limit fails as a contract that cannot run."""
+    if isinstance(answer, RunawayError):
+        stopped.append(f"{what}: {answer.message}")
+        return (f"error: {answer.message}",)
+    return answer
+
+
 def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *,
-                     phase: str | None = None, xsd=None) -> Obligations:
-    """The path × consumer matrix for ``samples`` (name, tree); ``xsd`` adds undeclared-in-samples."""
+                     phase: str | None = None, xsd=None,
+                     budget: Budget = Budget()) -> Obligations:  # noqa: B008 - immutable
+    """The path × consumer matrix for ``samples`` (name, tree); ``xsd`` adds undeclared-in-samples.
+
+    With a ``budget``, each contract runs on each sample and mutant in a worker process under that
+    time and memory limit; a run over it fails like a contract that cannot run, with a line in
+    ``stopped``.
+    """
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
     matrix = _Matrix()
     verdicts = []
     roots: dict[str, None] = {}
-    for name, tree in samples:
-        root = payload_element(tree)
-        roots.setdefault(root.tag)
-        passing = []
-        rejected_by = []
-        for contract in contracts:
-            if _failed(contract, tree, phase) is None:
-                passing.append(contract)
-            else:
-                rejected_by.append(contract.consumer)
-        verdicts.append(SampleVerdict(name, tuple(dict.fromkeys(rejected_by))))
-        for path in distinct_paths(root):
-            matrix.paths.setdefault(path)
-            for kind, mutant in mutants(tree, path):
-                for contract in passing:
-                    failed = _failed(contract, mutant, phase)
-                    if failed is not None:
-                        matrix.add(path, contract.consumer, kind, failed)
+    stopped: list[str] = []
+    with GuardedMap(_Runner(contracts, samples, phase), budget) as guarded:
+        for index, (name, tree) in enumerate(samples):
+            root = payload_element(tree)
+            roots.setdefault(root.tag)
+            passing = []
+            rejected_by = []
+            answers = guarded.map([(index, None, None, n) for n in range(len(contracts))])
+            for n, (contract, answer) in enumerate(zip(contracts, answers, strict=True)):
+                if _settle(answer, f"{name}: {contract.consumer}", stopped) is None:
+                    passing.append(n)
+                else:
+                    rejected_by.append(contract.consumer)
+            verdicts.append(SampleVerdict(name, tuple(dict.fromkeys(rejected_by))))
+            items = []
+            for path in distinct_paths(root):
+                matrix.paths.setdefault(path)
+                items += [(index, path, kind, n) for kind in kinds(tree, path) for n in passing]
+            for (_, path, kind, n), answer in zip(items, guarded.map(items), strict=True):
+                consumer = contracts[n].consumer
+                failed = _settle(answer, f"{name} with {display(path)} {_MUTATED[kind]}: {consumer}",
+                                 stopped)
+                if failed is not None:
+                    matrix.add(path, consumer, kind, failed)
     obligations = matrix.obligations(consumers)
     depended = [o.path for o in obligations]
     unused = tuple(p for p in matrix.paths
@@ -102,4 +149,4 @@ def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *
     if xsd is not None:
         not_in_samples = tuple(p for p in declared_paths(xsd.schema, roots) if p not in matrix.paths)
     return Obligations(consumers, tuple(matrix.paths), obligations, unused, tuple(verdicts),
-                       not_in_samples)
+                       not_in_samples, tuple(stopped))

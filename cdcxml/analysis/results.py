@@ -46,6 +46,7 @@ class Contrast:
     xsd: str
     consumers: tuple[str, ...]
     rows: tuple[ContrastRow, ...]
+    stopped: tuple[str, ...] = ()  # checks stopped at the time or memory limit, one line each
 
     def documents_in(self, category: str) -> tuple[str, ...]:
         """The documents in one of the four cases."""
@@ -131,6 +132,7 @@ class Obligations:
     unused: tuple[Path, ...]
     samples: tuple[SampleVerdict, ...]
     not_in_samples: tuple[Path, ...] | None = None  # declared by the XSD, absent from every sample
+    stopped: tuple[str, ...] = ()  # checks stopped at the time or memory limit, one line each
 
     def obligation(self, path: Path) -> Obligation | None:
         """The obligation at ``path``, if any consumer depends on it."""
@@ -188,6 +190,7 @@ class Impact:
     new: tuple[DocumentReport, ...]
     xsd: str | None = None  # the schema XSD-validating consumers hold (new documents checked by it)
     derivations: tuple[Derivation, ...] = ()
+    stopped: tuple[str, ...] = ()  # checks stopped at the time or memory limit, one line each
 
     @property
     def xsd_breaks_needlessly(self) -> tuple[str, ...]:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import click
 
-from .. import guard
 from ..batch import Spec, Tally, check_all, count, default_jobs, read_jsonl
 from ..errors import InputError
 from ..fsutil import file_mode
 from ..report.batch_out import WRITERS
 from ..sources import load_contracts
+from .limits_opt import limit_options
 
 
 @click.command("batch")
@@ -38,17 +38,12 @@ from ..sources import load_contracts
 @click.option("--fail-fast", is_flag=True, help="Stop at the first document that does not hold.")
 @click.option("--resume", is_flag=True,
               help="Continue a --format jsonl --output FILE run: skip the documents it holds.")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=60, show_default=True,
-              metavar="SECONDS", help="Stop a document's check after this long (0: no limit).")
-@click.option("--memory-limit", type=click.IntRange(min=0), default=4096, show_default=True,
-              metavar="MB", help="Stop a document's check beyond this much memory (0: no limit).")
+@limit_options
 @click.argument("paths", nargs=-1, required=True)
-def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, time_limit,
-            memory_limit, paths):
+def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget, paths):
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
         raise click.UsageError("--resume continues a run written with --format jsonl --output FILE")
-    budget = guard.Budget(time_limit or None, memory_limit * guard.MB or None)
     with _CtrlC() as ctrl_c:
         tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
                                    resume, paths, budget, ctrl_c)

@@ -7,6 +7,7 @@ import sys
 import click
 
 from .common import emit, format_option, output_option
+from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
 
@@ -20,13 +21,15 @@ from .sources_opt import contracts_option
 @click.option("--new", "new_docs", multiple=True, help="The same response after the change (repeatable).")
 @click.option("--xsd", "xsd_path", help="With --old/--new: the schema XSD-validating consumers hold.")
 @click.option("--phase", help="Run only this phase of each contract.")
+@limit_options
 @format_option("text", "json", "junit", "html")
 @output_option
-def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, phase, fmt, output):
+def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, phase, budget, fmt,
+            output):
     """Which consumers a change breaks, by which assertion, and who breaks only through the XSD.
 
     Give --old-xsd, --new-xsd and --sample, or --old and --new documents. Exits 1 when a consumer
-    breaks or a new document cannot be checked.
+    breaks, a new document cannot be checked, or a check ran over its limit.
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import impact_of_documents, impact_of_schemas, load_samples
@@ -49,10 +52,12 @@ def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, 
         c.compiled(phase)
     if by_schema:
         result = impact_of_schemas(loaded, load_samples(samples), load_xsd(old_xsd),
-                                   load_xsd(new_xsd), phase=phase)
+                                   load_xsd(new_xsd), phase=phase, budget=budget)
     else:
         result = impact_of_documents(loaded, load_samples(old_docs), load_samples(new_docs),
-                                     xsd=load_xsd(xsd_path) if xsd_path else None, phase=phase)
+                                     xsd=load_xsd(xsd_path) if xsd_path else None, phase=phase,
+                                     budget=budget)
+    say_stopped(result.stopped)
     render = {"json": out.impact_json, "junit": out.impact_junit, "html": impact_html}
     emit(render.get(fmt, out.impact_text)(result), output)
-    sys.exit(0 if result.holds else 1)
+    sys.exit(0 if result.holds and not result.stopped else 1)

@@ -7,6 +7,7 @@ import sys
 import click
 
 from .common import emit, format_option, output_option
+from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
 
@@ -16,12 +17,13 @@ from .sources_opt import contracts_option
               help="A response every consumer accepts: file or directory (repeatable).")
 @click.option("--xsd", "xsd_path", help="Also list what this schema declares and no sample holds.")
 @click.option("--phase", help="Run only this phase of each contract.")
+@limit_options
 @format_option("text", "json", "html")
 @output_option
-def command(contracts, samples, xsd_path, phase, fmt, output):
+def command(contracts, samples, xsd_path, phase, budget, fmt, output):
     """Remove, empty and retype each path of the samples; show which consumers then fail.
 
-    Exits 1 when a consumer rejects one of the samples themselves.
+    Exits 1 when a consumer rejects one of the samples themselves, or a check ran over its limit.
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import find_obligations, load_samples
@@ -34,7 +36,8 @@ def command(contracts, samples, xsd_path, phase, fmt, output):
     for c in loaded:
         c.compiled(phase)
     xsd = load_xsd(xsd_path) if xsd_path else None
-    result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd)
+    result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd, budget=budget)
+    say_stopped(result.stopped)
     render = {"json": out.obligations_json, "html": obligations_html}
     emit(render.get(fmt, out.obligations_text)(result), output)
-    sys.exit(0 if result.holds else 1)
+    sys.exit(0 if result.holds and not result.stopped else 1)

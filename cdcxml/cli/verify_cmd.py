@@ -18,6 +18,7 @@ from ..report.junit import render_junit
 from ..report.verify_out import render_json, render_text, text_line, text_summary
 from ..sources import load_contracts
 from ..verify import verify
+from .limits_opt import limit_options
 from .sources_opt import installed_option
 
 
@@ -122,11 +123,12 @@ def _headers(ctx, param, values):
               help="Client certificate for TLS (PEM).")
 @click.option("--key", type=click.Path(exists=True, dir_okay=False),
               help="Private key of the client certificate, if not in --cert.")
+@limit_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]),
               help="Report format [default: text].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to this file; a summary still goes to standard output.")
-def command(config_path, fmt, **cli) -> None:
+def command(config_path, fmt, budget, **cli) -> None:
     """Call the provider with every consumer's interactions and check the responses."""
     cfg_file = Path(config_path) if config_path else find_config()
     cfg = load_config(cfg_file)
@@ -150,6 +152,7 @@ def command(config_path, fmt, **cli) -> None:
         interactions=run.interactions or None, headers=run.headers, timeout=run.timeout,
         retries=run.retries, state_url=run.state_url, max_bytes=run.max_bytes,
         allow_redirects=run.follow_redirects, tls_verify=run.tls_verify, cert=run.tls_cert,
+        budget=budget,
     )
     started = datetime.now(UTC)
     stream = run.format == "text" and run.output is None
