@@ -85,12 +85,15 @@ class GuardedMap:
 
     def _round(self, items: list[Any]) -> tuple[list[Any], int | None, str]:
         """Results of the items up to the first one stopped, its position and why (None: none)."""
+        if self._pid is not None and _exit_code(self._pid, within=0) is not None:
+            self._pid = None  # the idle worker is gone (its parent thread ended, say): a fresh one
+            self._stop()
         if self._pid is None:
             self._start()
         self._progress[0], self._progress[1] = time.monotonic(), 0.0
         try:
             self._conn.send(items)
-        except (OSError, ValueError):  # the idle worker is gone: a fresh one
+        except (OSError, ValueError):  # it ended just now: a fresh one
             self._stop()
             self._start()
             self._progress[0] = time.monotonic()

@@ -394,3 +394,11 @@ def test_guarded_map_without_a_budget_runs_here():
     with GuardedMap(work, guard.Budget()) as g:
         assert g.map([1, 2]) == [1, 2]
     assert seen == [1, 2]  # this process's list: nothing was forked
+
+
+def test_guarded_map_replaces_a_worker_that_ended_while_idle():
+    with GuardedMap(_nap, guard.Budget(seconds=10)) as g:
+        assert g.map([0]) == [0]
+        os.kill(g._pid, signal.SIGKILL)  # as the system's out-of-memory killer would
+        time.sleep(0.2)
+        assert g.map([0, 0.01]) == [0, 0.01]
