@@ -10,14 +10,13 @@ from pathlib import Path
 def write_atomic(path: str | Path, data: bytes | str) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
 
-    A symbolic link is followed (the file it points at is replaced, the link stays); a device or a
-    pipe (``/dev/null``, a FIFO) is written in place, since renaming over it would replace it.
+    A symbolic link is replaced, never written through (a planted link must not redirect a report
+    onto another file); a device or a pipe (``/dev/null``, a FIFO) is written in place, since
+    renaming over it would replace it.
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if target.is_symlink():
-        target = target.resolve()
-    if target.exists() and not target.is_file():
+    if not target.is_symlink() and target.exists() and not target.is_file():
         with open(target, "wb") as fh:
             fh.write(payload)
         return
