@@ -12,7 +12,9 @@ costs at most the half second of work they took.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
+import mmap
 import multiprocessing
 import os
 import signal
@@ -43,9 +45,10 @@ class GuardedMap:
         self.flush_seconds = flush_seconds
         self._pid: int | None = None
         self._conn = None
-        # [start time, index] of the item the worker is on, shared with every worker forked.
-        self._progress = (multiprocessing.get_context("fork").RawArray("d", 2) if self.guarded
-                          else None)
+        # [start time, index] of the item the worker is on, shared with every worker forked. An
+        # anonymous mapping, not multiprocessing's shared heap: that needs a file, which a process
+        # at its file size limit cannot grow.
+        self._progress = _shared_doubles(2) if self.guarded else None
 
     def __enter__(self) -> GuardedMap:
         return self
@@ -174,6 +177,11 @@ class GuardedMap:
             self._conn.close()
         self._pid = self._conn = None
         return code
+
+
+def _shared_doubles(n: int):
+    """``n`` floats in memory that forked processes share with this one."""
+    return (ctypes.c_double * n).from_buffer(mmap.mmap(-1, n * ctypes.sizeof(ctypes.c_double)))
 
 
 def _exit_code(pid: int, *, within: float | None) -> int | None:
