@@ -32,9 +32,10 @@ FLUSH_SECONDS = 0.5
 class GuardedMap:
     """Calls ``fn`` on items in a forked worker, each call under ``budget``.
 
-    ``fn`` is inherited by the worker, which starts at the first :meth:`map`: build the map after
-    loading and compiling whatever ``fn`` uses. Items and results must be picklable. Without an
-    active budget, or where processes cannot be forked, ``fn`` runs in this process.
+    The worker is forked at the first :meth:`map` (and again after a stop) and inherits ``fn`` and
+    whatever this process holds then: load and compile what ``fn`` uses before. Items and results
+    must be picklable. Without an active budget, or where processes cannot be forked, ``fn`` runs
+    in this process.
     """
 
     def __init__(self, fn: Callable[[Any], Any], budget: Budget, *,
