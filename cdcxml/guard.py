@@ -139,7 +139,7 @@ class Guard:
                 self._process.join(5.0)
                 code = self._process.exitcode
             self._stop()
-            raise RunawayError(_death(code, self.budget)) from None
+            raise RunawayError(death_reason(code, self.budget)) from None
         if kind == "ok":
             return value
         if kind == "memory":
@@ -149,7 +149,8 @@ class Guard:
         raise value
 
 
-def _death(code: int | None, budget: Budget) -> str:
+def death_reason(code: int | None, budget: Budget) -> str:
+    """Why a worker died, in words: the limit it ran into or the signal that ended it."""
     if code is not None and code < 0:
         signal_number = -code
         if budget.memory:
@@ -169,7 +170,8 @@ def _address_space() -> int | None:
         return None
 
 
-def _limit_memory(extra: int) -> None:
+def limit_memory(extra: int) -> None:
+    """Cap this process's address space at what it uses now plus ``extra`` bytes."""
     import resource
 
     current = _address_space() or 0
@@ -182,7 +184,7 @@ def _limit_memory(extra: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
     """End this worker when its parent ends, even a parent killed outright, mid-check."""
     import signal
     import threading
@@ -209,9 +211,9 @@ def _serve(fn: Callable[..., Any], conn, memory: int | None, parent: int) -> Non
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _die_with(parent)
+    die_with(parent)
     if memory:
-        _limit_memory(memory)
+        limit_memory(memory)
     while True:
         try:
             args = conn.recv()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .errors import CdcxmlError
-from .guard import MB, Budget, RunawayError, _death, _die_with, _limit_memory, available
+from .guard import MB, Budget, RunawayError, available, death_reason, die_with, limit_memory
 
 FLUSH_SECONDS = 0.5
 
@@ -120,7 +120,7 @@ class GuardedMap:
             except (EOFError, OSError):
                 index, _ = self._where()
                 code = self._stop()
-                return done, max(index, len(done)), _death(code, self.budget)
+                return done, max(index, len(done)), death_reason(code, self.budget)
             done.extend(values)
             if kind == "end":
                 return done, None, ""
@@ -207,9 +207,9 @@ def _serve(fn: Callable[[Any], Any], conn, progress, memory: int | None, parent:
            flush: float) -> None:
     """The worker's loop: one list of items at a time until told to stop (None) or the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _die_with(parent)
+    die_with(parent)
     if memory:
-        _limit_memory(memory)
+        limit_memory(memory)
     while True:
         try:
             items = conn.recv()
