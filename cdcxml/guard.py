@@ -206,14 +206,19 @@ def die_with(parent: int) -> None:
     threading.Thread(target=watch, name="cdcxml-guard-watch", daemon=True).start()
 
 
-def _serve(fn: Callable[..., Any], conn, memory: int | None, parent: int) -> None:
-    """The worker's loop: one call at a time until told to stop (None) or the pipe closes."""
+def start_worker(memory: int | None, parent: int) -> None:
+    """What every guarded worker does first: leave Ctrl-C to the parent, die with it, cap memory."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with(parent)
     if memory:
         limit_memory(memory)
+
+
+def _serve(fn: Callable[..., Any], conn, memory: int | None, parent: int) -> None:
+    """The worker's loop: one call at a time until told to stop (None) or the pipe closes."""
+    start_worker(memory, parent)
     while True:
         try:
             args = conn.recv()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .errors import CdcxmlError
-from .guard import MB, Budget, RunawayError, available, death_reason, die_with, limit_memory
+from .guard import MB, Budget, RunawayError, available, death_reason, start_worker
 
 FLUSH_SECONDS = 0.5
 
@@ -206,10 +206,7 @@ def _exit_code(pid: int, *, within: float | None) -> int | None:
 def _serve(fn: Callable[[Any], Any], conn, progress, memory: int | None, parent: int,
            flush: float) -> None:
     """The worker's loop: one list of items at a time until told to stop (None) or the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    die_with(parent)
-    if memory:
-        limit_memory(memory)
+    start_worker(memory, parent)
     while True:
         try:
             items = conn.recv()

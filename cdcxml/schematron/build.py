@@ -88,14 +88,12 @@ class Builder:
         _bake_lang(root, root.get(LANG))
         title_el = next(iter(_children(root, "title")), None)
         title = " ".join("".join(title_el.itertext()).split()) if title_el is not None else None
-        diagnostics = tuple(self.diagnostic(d) for ds in _children(root, "diagnostics")
-                            for d in _children(ds, "diagnostic"))
-        properties = tuple(self.property(p) for ps in _children(root, "properties")
-                           for p in _children(ps, "property"))
-        _unique_ids(self, [*(d for ds in _children(root, "diagnostics")
-                             for d in _children(ds, "diagnostic"))], "diagnostic")
-        _unique_ids(self, [*(p for ps in _children(root, "properties")
-                             for p in _children(ps, "property"))], "property")
+        diagnostic_els = _grouped(root, "diagnostics", "diagnostic")
+        property_els = _grouped(root, "properties", "property")
+        diagnostics = tuple(self.diagnostic(d) for d in diagnostic_els)
+        properties = tuple(self.property(p) for p in property_els)
+        _unique_ids(self, diagnostic_els, "diagnostic")
+        _unique_ids(self, property_els, "property")
         self.global_rules = {
             _id(r): r for rs in _children(root, "rules") for r in _children(rs, "rule")
             if r.get("abstract") == "true" and _id(r)
@@ -107,10 +105,8 @@ class Builder:
                     raise self.error(p, "an abstract pattern needs an id")
                 abstract[p.get("id")] = p
         self.abstract_patterns = abstract
-        self.diagnostic_els = {d.get("id"): d for ds in _children(root, "diagnostics")
-                               for d in _children(ds, "diagnostic")}
-        self.property_els = {p.get("id"): p for ps in _children(root, "properties")
-                             for p in _children(ps, "property")}
+        self.diagnostic_els = {d.get("id"): d for d in diagnostic_els}
+        self.property_els = {p.get("id"): p for p in property_els}
         patterns = []
         for p in _children(root, "pattern", "group"):
             if p.get("abstract") == "true":
@@ -159,12 +155,7 @@ class Builder:
 
     def lets(self, parent: etree._Element) -> tuple[Let, ...]:
         out = [self.let(el) for el in _children(parent, "let")]
-        seen = set()
-        for let in out:
-            if let.name in seen:
-                raise SchematronError(f"let {let.name!r} is declared twice in the same scope",
-                                      path=let.where.file, line=let.where.line)
-            seen.add(let.name)
+        _unique_lets(out, "scope")
         return tuple(out)
 
     def let(self, el: etree._Element) -> Let:
@@ -272,12 +263,7 @@ class Builder:
         lets: list[Let] = []
         assertions: list[Assertion] = []
         self._rule_body(el, abstract, concrete, lets, assertions, ())
-        seen = set()
-        for let in lets:
-            if let.name in seen:
-                raise SchematronError(f"let {let.name!r} is declared twice in the same rule",
-                                      path=let.where.file, line=let.where.line)
-            seen.add(let.name)
+        _unique_lets(lets, "rule")
         return Rule(
             context=context,
             where=self.where(el),
@@ -382,6 +368,20 @@ def _references(el: etree._Element) -> tuple[set[str], set[str]]:
         diags.update((node.get("diagnostics") or "").split())
         props.update((node.get("properties") or "").split())
     return diags, props
+
+
+def _grouped(root: etree._Element, container: str, item: str) -> list[etree._Element]:
+    """The ``item`` children of every ``container`` child of the schema, in document order."""
+    return [el for group in _children(root, container) for el in _children(group, item)]
+
+
+def _unique_lets(lets: Iterable[Let], where: str) -> None:
+    seen = set()
+    for let in lets:
+        if let.name in seen:
+            raise SchematronError(f"let {let.name!r} is declared twice in the same {where}",
+                                  path=let.where.file, line=let.where.line)
+        seen.add(let.name)
 
 
 def _unique_ids(builder: Builder, els: Iterable[etree._Element], what: str) -> None:

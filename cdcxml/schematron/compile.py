@@ -352,16 +352,16 @@ class Compiler:
         self._message_content(text, etree.fromstring(a.text.content))
         for did in a.diagnostics:
             diag = _lookup(pattern.diagnostics, self.schema.diagnostics, did)
-            di = len(self.plan.diagnostics)
-            self.plan.diagnostics.append(diag)
-            d = etree.SubElement(f, R + "d", {R + "i": str(di)})
-            self._message_content(d, etree.fromstring(diag.text.content))
+            self._reference(f, "d", diag, self.plan.diagnostics)
         for pid in a.properties:
             prop = _lookup(pattern.properties, self.schema.properties, pid)
-            pi = len(self.plan.properties)
-            self.plan.properties.append(prop)
-            p = etree.SubElement(f, R + "pr", {R + "i": str(pi)})
-            self._message_content(p, etree.fromstring(prop.text.content))
+            self._reference(f, "pr", prop, self.plan.properties)
+
+    def _reference(self, f: etree._Element, tag: str, item, table: list) -> None:
+        """A diagnostic or property of a finding: its index in the plan and its expanded text."""
+        table.append(item)
+        ref = etree.SubElement(f, R + tag, {R + "i": str(len(table) - 1)})
+        self._message_content(ref, etree.fromstring(item.text.content))
 
     def _steps_of(self, f: etree._Element, target: str) -> None:
         # lxml hands an extension function a detached copy of a node from another document, so
