@@ -106,7 +106,8 @@ def test_interrupted_report_on_stdout_is_complete(many, fmt):
 
 def test_interrupted_output_file_is_whole(many, tmp_path):
     target = tmp_path / "report.json"
-    proc = start("-j", "2", "--format", "json", "-o", str(target), str(many),
+    # The folder four times over: long enough that the interrupt lands mid-run on a quiet machine.
+    proc = start("-j", "2", "--format", "json", "-o", str(target), *[str(many)] * 4,
                  stderr=subprocess.PIPE)
     time.sleep(1.5)
     interrupt(proc)
