@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
 
 from . import xmlio
 from .errors import ContractError
-from .results import ContractReport
+from .results import ContractReport, Finding, Location
 
 CDC_NS = "urn:cdcxml:contract:1"
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -61,6 +61,8 @@ class ContractInfo:
     version: str | None = None
     title: str | None = None
     interactions: tuple[Interaction, ...] = ()
+    # Every active pattern must match something (a file with cdc:contract, or --require-match).
+    require_match: bool = False
 
 
 class Contract:
@@ -120,16 +122,50 @@ class Contract:
         """Compile every phase now, so errors surface before any document is read."""
         self.compiled(None)
 
-    def validate(self, doc, *, phase: str | None = None) -> ContractReport:
-        """Run the contract on a document (a path, bytes, or an lxml tree)."""
+    def requiring_match(self) -> Contract:
+        """This contract with vacuity checked even if the file has no ``cdc:contract``."""
+        if self.info.require_match:
+            return self
+        return Contract(self.path, self.source, replace(self.info, require_match=True),
+                        self._params)
+
+    def validate(self, doc, *, phase: str | None = None,
+                 require_match: bool | None = None) -> ContractReport:
+        """Run the contract on a document (a path, bytes, or an lxml tree).
+
+        With ``require_match`` (by default: when the file has ``cdc:contract``), an active
+        pattern that matched no node is a finding of kind ``vacuous``: it checked nothing.
+        """
         tree = xmlio.load(doc)
-        findings = self.compiled(phase).run(tree).findings
+        strict = self.info.require_match if require_match is None else require_match
+        outcome = self.compiled(phase).run(tree, silent=strict)
+        findings = outcome.findings
+        if strict and outcome.silent:
+            findings = (*findings, *vacuous_findings(outcome, tree))
         return ContractReport(self.consumer, self.name, findings, phase)
 
     def run_svrl(self, doc, *, phase: str | None = None) -> etree._ElementTree:
         """Run the contract and return the full SVRL document."""
         tree = xmlio.load(doc)
         return self.compiled(phase, svrl=True).run(tree).svrl()
+
+
+def vacuous_findings(outcome, tree: etree._ElementTree) -> tuple[Finding, ...]:
+    """A ``vacuous`` finding for each pattern that fired nothing, at the document root's line."""
+    root = tree.getroot()
+    where = Location("/*[1]", root.sourceline)
+    out = []
+    for index in outcome.silent:
+        pattern = outcome.compiled.plan.patterns[index]
+        label = pattern.id or pattern.name or f"#{index + 1}"
+        contexts = [r.context for r in pattern.required_rules]
+        which = (f"rule context {contexts[0]} found no node" if len(contexts) == 1
+                 else f"rule contexts {', '.join(contexts)} found no node")
+        out.append(Finding(
+            kind="vacuous", id=pattern.id or pattern.name, pattern=pattern.id,
+            context=" | ".join(contexts), test="",
+            message=f"pattern {label} matched nothing ({which})", location=where))
+    return tuple(out)
 
 
 def load_contract(path: str | Path) -> Contract:
@@ -178,7 +214,8 @@ def read_info(tree: etree._ElementTree, *, default_consumer: str, path: Path | N
                                 line=el.sourceline)
         seen.add(inter.id)
         interactions.append(inter)
-    return ContractInfo(consumer, provider, version, title, tuple(interactions))
+    return ContractInfo(consumer, provider, version, title, tuple(interactions),
+                        require_match=meta is not None)
 
 
 def _read_interaction(el: etree._Element, path: Path | None, name: str) -> Interaction:
