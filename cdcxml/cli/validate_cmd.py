@@ -25,14 +25,23 @@ from .sources_opt import contracts_option
               metavar="SECONDS", help="Stop a document's check after this long (0: no limit).")
 @click.option("--memory-limit", type=click.IntRange(min=0), default=4096, show_default=True,
               metavar="MB", help="Stop a document's check beyond this much memory (0: no limit).")
+@click.option("--require-match", is_flag=True,
+              help="Every active pattern must match something, also in plain Schematron files "
+                   "(always so for files with cdc:contract; never in SVRL output).")
 @format_option("text", "json", "svrl")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
-def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, documents):
+def command(contracts, phase, xsd_path, time_limit, memory_limit, require_match, fmt, output,
+            documents):
     """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
+    if require_match and fmt == "svrl":
+        raise click.UsageError("--require-match has no place in SVRL output, which is plain "
+                               "Schematron; use --format text or json")
     loaded = load_contracts(contracts)
+    if require_match:
+        loaded = [c.requiring_match() for c in loaded]
     for c in loaded:
         c.compiled(phase, svrl=fmt == "svrl")
     if fmt == "svrl":
