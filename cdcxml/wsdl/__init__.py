@@ -73,6 +73,8 @@ class Wsdl:
     target_namespace: str | None
     operations: tuple[Operation, ...]
     xsd: Xsd
+    prefixes: tuple[tuple[str, str], ...] = ()  # the WSDL's own prefix for each namespace
+    service: str | None = None  # the name of its first wsdl:service
 
     def operation(self, name: str, soap_version: str | None = None) -> Operation | None:
         """The operation called ``name`` (of the binding of ``soap_version``, if given)."""
@@ -113,7 +115,8 @@ def load_wsdl(path: str | Path, *, allow: str = "sandbox") -> Wsdl:
     operations = tuple(reader.operations())
     if not operations:
         raise WsdlError("the WSDL declares no SOAP binding with operations", path=root_name)
-    return Wsdl(p, reader.target_namespace, operations, xsd)
+    return Wsdl(p, reader.target_namespace, operations, xsd, tuple(reader.prefixes.items()),
+                reader.service)
 
 
 class _Reader:
@@ -123,17 +126,24 @@ class _Reader:
         self.folder = path.resolve().parent
         self.allow = allow
         self.seen: set[Path] = set()
+        self.stack: list[Path] = []
         self.schemas: list[io.BytesIO] = []
         self.messages: dict[str, etree._Element] = {}
         self.port_types: dict[str, etree._Element] = {}
         self.bindings: dict[str, etree._Element] = {}
         self.ports: list[tuple[etree._Element, str]] = []
         self.target_namespace: str | None = None
+        self.prefixes: dict[str, str] = {}  # namespace -> prefix
+        self.service: str | None = None
 
     def read(self, path: Path, importer: tuple[str, int | None] | None = None) -> None:
         resolved = path.resolve()
+        if resolved in self.stack:
+            where, line = importer or (str(path), None)
+            raise WsdlError(f"wsdl:import cycle: {path.name} imports itself through "
+                            f"{' -> '.join(p.name for p in self.stack)}", path=where, line=line)
         if resolved in self.seen:
-            return  # an import cycle: each file is read once
+            return  # imported twice along different paths: read once
         if len(self.seen) >= _MAX_FILES:
             raise WsdlError(f"more than {_MAX_FILES} WSDL files imported", path=str(path))
         self.seen.add(resolved)
@@ -144,10 +154,15 @@ class _Reader:
             raise WsdlError(f"not a WSDL 1.1 document (root element {_pretty(root.tag)})",
                             path=where if importer else str(path), line=line)
         tns = root.get("targetNamespace")
+        for prefix, uri in root.nsmap.items():
+            if prefix and uri not in self.prefixes:
+                self.prefixes[uri] = prefix
         if self.target_namespace is None:
             self.target_namespace = tns
+        self.stack.append(resolved)
         for imp in root.findall(_w("import")):
             self._import(imp, path)
+        self.stack.pop()
         for types in root.findall(_w("types")):
             for schema in types.findall(f"{{{XSD_NS}}}schema"):
                 # tostring keeps the namespace declarations in scope from wsdl:definitions.
@@ -157,6 +172,7 @@ class _Reader:
             for el in root.findall(_w(kind)):
                 table[f"{{{tns or ''}}}{el.get('name')}"] = el
         for service in root.findall(_w("service")):
+            self.service = self.service or service.get("name")
             for port in service.findall(_w("port")):
                 self.ports.append((port, str(path)))
 
