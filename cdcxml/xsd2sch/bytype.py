@@ -287,7 +287,7 @@ class Builder:
                 where = self.context(group, use_tt=False, extra=tests[1:-1], guard=guard)
                 if where:
                     label = local(v.names[0])
-                    rule = Rule(where, v.rule.path, label, f"{ids[v.index]}.{label}")
+                    rule = Rule(where, v.rule.path, label, ids[v.index])
                     rule.checks.append(self.walker.xsi_type_fallback(v.decl, label))
                     pattern.rules.append(rule)
             out.append(pattern)
