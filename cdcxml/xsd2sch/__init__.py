@@ -16,8 +16,8 @@ from ..errors import CdcxmlError
 from ..soap import SOAP11_ENV, SOAP12_ENV
 from ..xsd import Xsd, load_xsd
 from . import emit, keep
-from .keep import KeepError
 from .bytype import Builder
+from .keep import KeepError
 from .model import Limits, Walker
 from .names import Names, local
 
