@@ -120,11 +120,15 @@ class Contract:
         """Compile every phase now, so errors surface before any document is read."""
         self.compiled(None)
 
-    def validate(self, doc, *, phase: str | None = None) -> ContractReport:
-        """Run the contract on a document (a path, bytes, or an lxml tree)."""
+    def validate(self, doc, *, phase: str | None = None, svrl: bool = False) -> ContractReport:
+        """Run the contract on a document (a path, bytes, or an lxml tree).
+
+        With ``svrl`` the report also carries the run as an SVRL document (serialized).
+        """
         tree = xmlio.load(doc)
-        findings = self.compiled(phase).run(tree).findings
-        return ContractReport(self.consumer, self.name, findings, phase)
+        outcome = self.compiled(phase, svrl=svrl).run(tree)
+        document = etree.tostring(outcome.svrl()) if svrl else None
+        return ContractReport(self.consumer, self.name, outcome.findings, phase, svrl=document)
 
     def run_svrl(self, doc, *, phase: str | None = None) -> etree._ElementTree:
         """Run the contract and return the full SVRL document."""
