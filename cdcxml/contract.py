@@ -153,23 +153,25 @@ class Contract:
                         self._params)
 
     def validate(self, doc, *, phase: str | None = None, require_match: bool | None = None,
-                 envelope: bool = True) -> ContractReport:
+                 envelope: bool = True, svrl: bool = False) -> ContractReport:
         """Run the contract on a document (a path, bytes, or an lxml tree).
 
         With ``require_match`` (by default: when the file has ``cdc:contract``), an active
         pattern that matched no node is a finding of kind ``vacuous``: it checked nothing; and
         (unless ``envelope`` is False, as when verify checks the envelope against the request
         itself) a SOAP envelope of a version none of the contract's requests speaks is a finding
-        of kind ``envelope``.
+        of kind ``envelope``. With ``svrl`` the report also carries the run as an SVRL document
+        (serialized), and the semantics stay plain Schematron's: no vacuity, no envelope check.
         """
         tree = xmlio.load(doc)
-        strict = self.info.require_match if require_match is None else require_match
-        outcome = self.compiled(phase).run(tree, silent=strict)
+        strict = (self.info.require_match if require_match is None else require_match) and not svrl
+        outcome = self.compiled(phase, svrl=svrl).run(tree, silent=strict)
         findings = outcome.findings
         if strict:
             findings = (*(envelope_findings(self.info, tree) if envelope else ()), *findings,
                         *vacuous_findings(outcome, tree))
-        return ContractReport(self.consumer, self.name, findings, phase)
+        document = etree.tostring(outcome.svrl()) if svrl else None
+        return ContractReport(self.consumer, self.name, findings, phase, svrl=document)
 
     def run_svrl(self, doc, *, phase: str | None = None) -> etree._ElementTree:
         """Run the contract and return the full SVRL document."""
