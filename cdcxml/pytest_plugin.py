@@ -73,8 +73,8 @@ class InteractionItem(pytest.Item):
         self.interaction = interaction
 
     def runtest(self) -> None:
-        from .http import FetchOptions
         from .verify import verify_interaction
+        from .verify.http import FetchOptions
 
         opts = self.config.option
         options = FetchOptions() if opts.cdcxml_timeout is None else FetchOptions(

@@ -13,7 +13,7 @@ import pytest
 import requests
 from verify_support import FakeProvider, Reply, closed_port, self_signed_certificate
 
-from cdcxml.http import FetchOptions, HttpResponse, TransportError, fetch, media_type
+from cdcxml.verify.http import FetchOptions, HttpResponse, TransportError, fetch, media_type
 
 
 @pytest.fixture

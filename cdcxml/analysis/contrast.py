@@ -6,13 +6,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .. import xmlio
+from ..checking import check_document, document_paths
 from ..contract import Contract
 from ..errors import CdcxmlError
-from ..guard import Budget, RunawayError
-from ..guardmap import GuardedMap
+from ..limits.guard import Budget, RunawayError
+from ..limits.pool import GuardedMap
 from ..results import DocumentReport
-from ..soapbody import xsd_check
-from ..validate import check_document, document_paths
+from ..xsd.payload import xsd_check
 from .results import (
     BOTH_ACCEPT,
     BOTH_REJECT,

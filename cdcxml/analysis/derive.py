@@ -12,7 +12,7 @@ import copy
 from lxml import etree
 from xmlschema.validators import XsdAnyElement, XsdElement, XsdGroup
 
-from ..soapbody import payload_element, payload_tree
+from ..xsd.payload import payload_element, payload_tree
 from .mutate import remove_element
 from .paths import Path, display
 from .results import Derivation

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..checking import check_document
 from ..contract import Contract
-from ..guard import Budget, RunawayError
-from ..guardmap import GuardedMap
+from ..limits.guard import Budget, RunawayError
+from ..limits.pool import GuardedMap
 from ..results import DocumentReport, Finding, Location
-from ..soapbody import xsd_check
-from ..validate import check_document
+from ..xsd.payload import xsd_check
 from .derive import derive
 from .obligations import Sample
 from .results import Break, ConsumerImpact, Derivation, Impact

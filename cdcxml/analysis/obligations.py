@@ -3,7 +3,7 @@
 A consumer whose contract holds on a sample and fails on a mutant of it depends on the mutated
 path; the mutation kind says how (presence, content, type). Each contract is compiled once and the
 mutants are built in memory. Under a time and memory limit, the contracts run in a worker process
-(:class:`~cdcxml.guardmap.GuardedMap`), which builds the mutants itself.
+(:class:`~cdcxml.limits.pool.GuardedMap`), which builds the mutants itself.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pathlib import Path as FilePath
 from lxml import etree
 
 from .. import xmlio
+from ..checking import document_paths
 from ..contract import Contract
 from ..errors import RunError
-from ..guard import Budget, RunawayError
-from ..guardmap import GuardedMap
-from ..soapbody import payload_element
-from ..validate import document_paths
+from ..limits.guard import Budget, RunawayError
+from ..limits.pool import GuardedMap
+from ..xsd.payload import payload_element
 from .mutate import CONTENT, KINDS, PRESENCE, TYPE, kinds, mutant
 from .paths import Path, display, distinct_paths, is_below
 from .results import Dependency, Obligation, Obligations, SampleVerdict

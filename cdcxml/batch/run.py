@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import CdcxmlError, InputError
 from ..results import ContractReport, DocumentReport, Finding, Location, Summary, XsdReport
-from .sources import DEFAULT_LIMITS, ArchiveLimits, Capture, captures
+from .inputs import DEFAULT_LIMITS, ArchiveLimits, Capture, captures
 from .workers import Spec, local_pool, run_here, run_in_executor
 
 CHUNK_SIZE = 64

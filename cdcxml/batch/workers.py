@@ -24,10 +24,11 @@ from pathlib import Path
 from lxml import etree
 
 from .. import soap, xmlio
+from ..checking import check_document
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
-from ..guard import Budget, RunawayError
-from ..guardmap import GuardedMap
+from ..limits.guard import Budget, RunawayError
+from ..limits.pool import GuardedMap
 from ..results import (
     ContractReport,
     Diagnostic,
@@ -37,8 +38,7 @@ from ..results import (
     Property,
     XsdReport,
 )
-from ..validate import check_document
-from .sources import Capture
+from .inputs import Capture
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..package import package
+from ..sources.package import package
 
 
 @click.command("package")

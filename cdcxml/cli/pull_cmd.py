@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..lock import Pinning, pull
+from ..sources.lock import Pinning, pull
 
 
 @click.command("pull")

@@ -6,7 +6,7 @@ import functools
 
 import click
 
-from ..repository import installed_source
+from ..sources.repository import installed_source
 
 
 def installed_option(sources_param: str = "contracts"):

@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from .. import guard
+from ..checking import document_paths
 from ..errors import CdcxmlError, InputError, RunError
+from ..limits import guard
 from ..report import jsonout, svrl, text
 from ..sources import load_contracts
-from ..validate import document_paths
 from ..xmlio import parse_file
 from .common import emit, format_option, output_option
 from .sources_opt import contracts_option
@@ -58,8 +58,8 @@ def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, d
         sys.exit(0 if ok else 1)
     xsd = None
     if xsd_path:
-        from ..soapbody import xsd_check
         from ..xsd import load_xsd
+        from ..xsd.payload import xsd_check
 
         xsd = xsd_check(load_xsd(xsd_path))
     budget = guard.Budget(time_limit or None, memory_limit * guard.MB or None)

@@ -12,12 +12,12 @@ import click
 from ..config import VerifySettings, find_config, load_config, parse_header
 from ..errors import CdcxmlError, ConfigError
 from ..fsutil import write_atomic
-from ..http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
-from ..lock import pinned_contracts
 from ..report.junit import render_junit
 from ..report.verify_out import render_json, render_text, text_line, text_summary
 from ..sources import load_contracts
+from ..sources.lock import pinned_contracts
 from ..verify import verify
+from ..verify.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from .limits_opt import limit_options
 from .sources_opt import installed_option
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from cdcxml import guard, load_contract
+from cdcxml import load_contract
 from cdcxml.errors import InputError
-from cdcxml.guardmap import GuardedMap
+from cdcxml.limits import guard
+from cdcxml.limits.pool import GuardedMap
 
 from .conftest import rule, run_cli, run_many, schema
 

@@ -18,12 +18,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import xmlio
-from .contract import CDC_NS, load_contract
-from .errors import CdcxmlError, ContractError
-from .fsutil import unsafe_component, write_atomic
+from .. import xmlio
+from ..contract import CDC_NS, load_contract
+from ..errors import CdcxmlError, ContractError
+from ..fsutil import unsafe_component, write_atomic
+from . import contract_files
 from .repository import RepositoryError, contract_file_set, contracts_only, run_git
-from .sources import contract_files
 
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _VERSION = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]*[A-Za-z0-9])?$")

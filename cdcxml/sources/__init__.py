@@ -1,8 +1,8 @@
 """Where contracts come from: files, directories, ``git+URL@REF`` and installed packages.
 
-Git and package sources are resolved by :mod:`cdcxml.repository`; where a lock file pins a
+Git and package sources are resolved by :mod:`cdcxml.sources.repository`; where a lock file pins a
 source (``cdcxml.lock`` beside ``cdcxml.toml`` in the working directory), it is taken at its pin
-and refused if its files no longer match (:mod:`cdcxml.lock`).
+and refused if its files no longer match (:mod:`cdcxml.sources.lock`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .contract import Contract, load_contract
-from .errors import InputError
+from ..contract import Contract, load_contract
+from ..errors import InputError
 
 CONTRACT_SUFFIXES = (".sch", ".schematron")
 

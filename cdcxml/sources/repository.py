@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from . import xmlio
-from .contract import CDC_NS
-from .errors import CdcxmlError, ContractError
+from .. import xmlio
+from ..contract import CDC_NS
+from ..errors import CdcxmlError, ContractError
 
 CACHE_DIR_NAME = ".cdcxml-cache"
 ENTRY_POINT_GROUP = "cdcxml.contracts"
@@ -145,7 +145,7 @@ class ResolvedSource:
 def resolve(source: str | Path, *, base: Path | None = None, cache: Path | None = None,
             commit: str | None = None, refresh: bool = False) -> list[ResolvedSource]:
     """Resolve one source to the contract files it names (fetching a git source if needed)."""
-    from .sources import contract_files
+    from . import contract_files
 
     text = str(source)
     if is_git_source(text):
@@ -275,7 +275,7 @@ def _mark_cache(cache: Path) -> None:
 def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None = None,
                 refresh: bool = False) -> ResolvedSource:
     """Fetch a git source into the cache and list its contract files."""
-    from .sources import contract_files
+    from . import contract_files
 
     commit = commit or resolve_ref(spec.url, spec.ref)
     snapshot = fetch_commit(spec.url, commit, cache, ref=spec.ref, refresh=refresh)
@@ -299,8 +299,8 @@ def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None =
 def resolve_installed(provider: str | None = None, *,
                       source: str | None = None) -> list[ResolvedSource]:
     """Every installed contract package (entry point group ``cdcxml.contracts``) for a provider."""
-    from .contract import load_contract
-    from .sources import contract_files
+    from ..contract import load_contract
+    from . import contract_files
 
     text = source or installed_source(provider)
     found = []

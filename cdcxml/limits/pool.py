@@ -1,10 +1,10 @@
 """Runaway checks over many items: :class:`GuardedMap` runs ``fn`` on each item in a forked worker.
 
-A :class:`~cdcxml.guard.Guard` answers one call per round trip, which costs more than checking a
+A :class:`~cdcxml.limits.guard.Guard` answers one call per round trip, which costs more than checking a
 small document. A :class:`GuardedMap` hands its worker a whole list at once; the worker writes the
 index and start time of the item at hand into memory it shares with the parent, and sends results
 back about twice a second. The parent watches that memory: an item over its time limit is stopped by
-killing the worker, reported as a :class:`~cdcxml.guard.RunawayError`, and the items after it go to
+killing the worker, reported as a :class:`~cdcxml.limits.guard.RunawayError`, and the items after it go to
 a fresh worker. Items finished since the last batch of results are checked again there, which
 costs at most the half second of work they took.
 """
@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .errors import CdcxmlError
+from ..errors import CdcxmlError
 from .guard import MB, Budget, RunawayError, available, death_reason, start_worker
 
 FLUSH_SECONDS = 0.5

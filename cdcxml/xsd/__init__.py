@@ -28,9 +28,9 @@ from xmlschema.exceptions import (
 )
 from xmlschema.validators.exceptions import XMLSchemaValidatorError
 
-from . import xmlio
-from .errors import CdcxmlError, InputError
-from .results import XsdReport
+from .. import xmlio
+from ..errors import CdcxmlError, InputError
+from ..results import XsdReport
 
 ALLOW_MODES = ("sandbox", "local")
 

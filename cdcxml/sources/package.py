@@ -15,8 +15,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import CdcxmlError
-from .fsutil import write_atomic
+from ..errors import CdcxmlError
+from ..fsutil import write_atomic
 from .publish import Bundle, bundles
 from .repository import ENTRY_POINT_GROUP
 

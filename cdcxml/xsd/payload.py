@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from . import soap
-from .results import XsdReport
+from .. import soap
+from ..results import XsdReport
 
 
 def payload_element(tree: etree._ElementTree) -> etree._Element:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CdcxmlError
+from ..errors import CdcxmlError
 
 MB = 1024 * 1024
 
@@ -242,14 +242,14 @@ def _serve(fn: Callable[..., Any], conn, memory: int | None, parent: int) -> Non
 
 def validate(documents: Iterable[str | Path], contracts: Sequence, *, phase: str | None = None,
              xsd: Callable | None = None, budget: Budget = Budget()) -> Iterator:  # noqa: B008
-    """:func:`cdcxml.validate.validate`, each document checked under ``budget``.
+    """:func:`cdcxml.checking.validate`, each document checked under ``budget``.
 
     A document whose check runs over is reported with the reason as its error; the run goes on.
     """
-    from . import xmlio
-    from .results import DocumentReport
-    from .validate import check_document, document_paths
-    from .validate import validate as unguarded
+    from .. import xmlio
+    from ..checking import check_document, document_paths
+    from ..checking import validate as unguarded
+    from ..results import DocumentReport
 
     if not budget.active:
         yield from unguarded(documents, contracts, phase=phase, xsd=xsd)

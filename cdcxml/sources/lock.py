@@ -38,10 +38,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .config import ContractsSettings, find_config, load_config
-from .contract import Contract, load_contract
-from .errors import CdcxmlError, ConfigError
-from .fsutil import write_atomic
+from ..config import ContractsSettings, find_config, load_config
+from ..contract import Contract, load_contract
+from ..errors import CdcxmlError, ConfigError
+from ..fsutil import write_atomic
 from .repository import (
     ResolvedSource,
     contract_file_set,

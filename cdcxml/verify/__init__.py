@@ -16,9 +16,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import guard, soap
-from .contract import Contract, Interaction
-from .errors import CdcxmlError, ConfigError
+from .. import soap
+from ..contract import Contract, Interaction
+from ..errors import CdcxmlError, ConfigError
+from ..limits import guard
+from ..results import ContractReport, DocumentReport
 from .http import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
@@ -28,7 +30,6 @@ from .http import (
     fetch,
     media_type,
 )
-from .results import ContractReport, DocumentReport
 
 PASSED, FAILED, ERROR = "passed", "failed", "error"
 EXCERPT_BYTES = 64 * 1024
@@ -129,7 +130,7 @@ def verify(
 
 
 def _load(contracts: Iterable[Contract | str | Path]) -> list[Contract]:
-    from .sources import load_contracts
+    from ..sources import load_contracts
 
     loaded: list[Contract] = []
     paths: list[str | Path] = []
