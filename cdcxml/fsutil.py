@@ -76,10 +76,8 @@ def unsafe_component(root: Path, rel: str | Path) -> tuple[str, str] | None:
         shown = "/".join(parts[: i + 1])
         try:
             info = current.lstat()
-        except FileNotFoundError:
+        except OSError:  # missing (created later) or unreadable: the write itself says so
             return None
-        except OSError as err:
-            return shown, str(err.strerror or err)
         if stat.S_ISLNK(info.st_mode):
             return shown, "a symbolic link"
         if i < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):

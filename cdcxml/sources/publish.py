@@ -284,8 +284,8 @@ def _refuse_unsafe(root: Path, rel: Path, name: str, *, git: bool = False) -> No
     part, what = found
     if git and _is_link_in_index(root, part):
         what = "a symbolic link"
-    raise PublishError(f"{name}: {part} is {what} there; publishing writes into "
-                       f"{rel.as_posix()}/ only through real folders, so nothing was published")
+    raise PublishError(f"{name}: {part} is {what}; contracts are published only through real "
+                       "folders, so nothing was published")
 
 
 def _is_link_in_index(work: Path, part: str) -> bool:
