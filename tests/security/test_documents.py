@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BILLION_LAUGHS, SECRET, gzip_bomb, rule, run_cli, schema
+from .conftest import (
+    BILLION_LAUGHS,
+    BYPASS_WORDS,
+    BYPASSES,
+    SECRET,
+    gzip_bomb,
+    rule,
+    run_cli,
+    schema,
+)
 
 
 def validate(work: Path, *docs, contract: str = "holds.sch", **kw):
@@ -73,26 +82,6 @@ def test_a_dtd_named_by_a_doctype_is_never_loaded(work, listener, doctype):
 
 
 # -- DOCTYPEs the refusal must see however the document is written --------------------------------
-
-SUBSET = f'<!DOCTYPE order [<!ENTITY id "{SECRET}">]>'
-# Each holds an internal subset whose entity would put the marker into the document.
-BYPASSES = {
-    "after-a-long-comment": (b"<!--" + b"x" * (1024 * 1024 + 10) + b"-->\n"
-                             + f"{SUBSET}\n<order><id>&id;</id></order>".encode()),
-    "utf-16-without-bom": f'<?xml version="1.0" encoding="UTF-16"?>\n{SUBSET}\n'
-                          "<order><id>&id;</id></order>".encode("utf-16-le"),
-    "utf-16be-without-bom": f'<?xml version="1.0" encoding="UTF-16"?>\n{SUBSET}\n'
-                            "<order><id>&id;</id></order>".encode("utf-16-be"),
-    "utf-32": f"{SUBSET}\n<order><id>&id;</id></order>".encode("utf-32-le"),
-    "utf-32-declared": f'<?xml version="1.0" encoding="UTF-32"?>\n{SUBSET}\n'
-                       "<order><id>&id;</id></order>".encode("utf-32"),
-}
-BYPASS_WORDS = {"after-a-long-comment": ("line 2", "DOCTYPE not allowed", "internal subset"),
-                "utf-16-without-bom": ("line 2", "DOCTYPE not allowed", "internal subset"),
-                "utf-16be-without-bom": ("line 2", "DOCTYPE not allowed", "internal subset"),
-                "utf-32": ("encoding UTF-32", "not allowed"),
-                "utf-32-declared": ("encoding UTF-32", "not allowed")}
-
 
 @pytest.mark.parametrize("shape", list(BYPASSES))
 def test_a_doctype_is_refused_past_any_comment_and_in_any_encoding(work, shape):
