@@ -38,7 +38,8 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 
 SUBSET = f'<!DOCTYPE order [<!ENTITY id "{SECRET}">]>'
-# DOCTYPEs a scan of the bytes could miss. Each holds an internal subset whose entity would put the marker into the document.
+# DOCTYPEs a scan of the bytes could miss. Each holds an internal subset whose entity would put
+# the marker into the document.
 BYPASSES = {
     "after-a-long-comment": (b"<!--" + b"x" * (1024 * 1024 + 10) + b"-->\n"
                              + f"{SUBSET}\n<order><id>&id;</id></order>".encode()),
