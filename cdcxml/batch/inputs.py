@@ -236,6 +236,12 @@ class _Metered:
         self.stream.close()
         self.raw.close()
 
+    def __enter__(self) -> _Metered:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class _Consumed:
     """The archive file as the decompressor reads it, counting the compressed bytes read so far."""
@@ -259,18 +265,19 @@ class _Consumed:
 _MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
 
 
-def _open_tar(p: Path, budget: _Budget) -> tarfile.TarFile:
-    """A streaming reader of a tar archive, compressed or not, every byte counted."""
+def _open_tar(p: Path, budget: _Budget) -> tuple[tarfile.TarFile, _Metered]:
+    """A streaming reader of a tar archive, compressed or not, every byte counted (the stream
+    is the caller's to close: tar does not close a file it was handed)."""
     with p.open("rb") as fh:
         head = fh.read(6)
     opener = next((open_ for magic, open_ in _MAGIC if head.startswith(magic)), None)
     raw = _Consumed(p.open("rb"))
     stream = opener(raw, "rb") if opener else raw
+    metered = _Metered(stream, raw, budget)
     try:
-        return tarfile.open(fileobj=_Metered(stream, raw, budget), mode="r|")
+        return tarfile.open(fileobj=metered, mode="r|"), metered
     except BaseException:
-        stream.close()
-        raw.close()
+        metered.close()
         raise
 
 
@@ -322,7 +329,7 @@ def _tar(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capt
     budget.resume()
     try:
         # Stream mode: members are read in order, compressed archives are never seeked.
-        tf = _open_tar(p, budget)
+        tf, stream = _open_tar(p, budget)
     except _Over as err:
         budget.pause()
         yield Capture(name, error=str(err))
@@ -331,7 +338,7 @@ def _tar(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capt
         budget.pause()
         yield Capture(name, error=f"not a readable tar archive: {err}")
         return
-    with tf:
+    with stream, tf:
         for capture in _tar_members(tf, name, budget, read):
             budget.pause()
             yield capture
