@@ -11,6 +11,7 @@ from lxml import etree
 
 from . import xmlio
 from .errors import ContractError
+from .fsutil import within
 from .results import ContractReport
 
 CDC_NS = "urn:cdcxml:contract:1"
@@ -259,7 +260,7 @@ def _read_body_file(href: str, path: Path | None, name: str, line: int | None) -
                             path=name, line=line)
     base = path.resolve().parent
     target = (base / href).resolve()
-    if not target.is_relative_to(base):
+    if not within(target, base):
         raise ContractError(f"request href {href!r} points outside the contract's folder",
                             path=name, line=line)
     try:
