@@ -10,6 +10,7 @@ from lxml import etree
 from . import xmlio
 from .contract import Contract
 from .errors import CdcxmlError, InputError, RunError
+from .interactions import NO_HINTS, Hints, run_contract
 from .results import DocumentReport, XsdReport
 
 DOCUMENT_SUFFIXES = (".xml", ".soap")
@@ -43,12 +44,19 @@ def check_document(
     *,
     phase: str | None = None,
     xsd: Callable[[etree._ElementTree], XsdReport] | None = None,
+    hints: Hints = NO_HINTS,
 ) -> DocumentReport:
-    """Run every contract (and the XSD check, if given) on one parsed document."""
+    """Run every contract (and the XSD check, if given) on one parsed document.
+
+    Each contract runs under the phase of the interaction the document answers
+    (:func:`cdcxml.interactions.choose_phases`); ``phase`` forces one phase for all of them.
+    """
+    if phase is not None:
+        hints = Hints(phase, hints.interaction, hints.soap_action, hints.path)
     reports = []
     for contract in contracts:
         try:
-            reports.append(contract.validate(tree, phase=phase))
+            reports.extend(run_contract(contract, tree, hints))
         except RunError as err:
             return DocumentReport(name, tuple(reports), error=f"{contract.consumer}: {err.message}")
     return DocumentReport(name, tuple(reports), xsd=xsd(tree) if xsd else None)
@@ -60,6 +68,7 @@ def validate(
     *,
     phase: str | None = None,
     xsd: Callable[[etree._ElementTree], XsdReport] | None = None,
+    hints: Hints = NO_HINTS,
 ) -> Iterator[DocumentReport]:
     """Check each document against every contract; unreadable documents become error entries."""
     # One path or one contract is not a sequence of them (a str would iterate by character).
@@ -73,7 +82,7 @@ def validate(
         except CdcxmlError as err:
             yield DocumentReport(name, error=_one_line(err))
             continue
-        yield check_document(tree, name, contracts, phase=phase, xsd=xsd)
+        yield check_document(tree, name, contracts, phase=phase, xsd=xsd, hints=hints)
 
 
 def _one_line(err: CdcxmlError) -> str:

@@ -38,6 +38,9 @@ class ExpectedResponse:
 
     status: int | None = 200
     content_type: str | None = None
+    # The response's message element, as a Clark name ("{ns}local"): the SOAP Body's first child
+    # or the document's root. Documents with this element answer the interaction.
+    element: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +234,8 @@ def _read_interaction(el: etree._Element, path: Path | None, name: str) -> Inter
         except ValueError:
             raise ContractError(f"interaction {iid!r}: status {status!r} is not a number",
                                 path=name, line=resp_el.sourceline) from None
-        response = ExpectedResponse(code, resp_el.get("content-type"))
+        response = ExpectedResponse(code, resp_el.get("content-type"),
+                                    _element_name(resp_el, iid, name))
     desc = el.find(_q("description"))
     return Interaction(
         id=iid,
@@ -241,6 +245,28 @@ def _read_interaction(el: etree._Element, path: Path | None, name: str) -> Inter
         state=el.get("state"),
         description=" ".join("".join(desc.itertext()).split()) if desc is not None else None,
     )
+
+
+def _element_name(resp_el: etree._Element, iid: str, name: str) -> str | None:
+    """``element="p:Name"`` as a Clark name: the prefix in scope, else one bound by ``sch:ns``."""
+    value = (resp_el.get("element") or "").strip()
+    if not value:
+        return None
+    if value.startswith("{"):
+        return value
+    prefix, _, local = value.rpartition(":")
+    if not prefix:
+        return local  # an unprefixed name is in no namespace, as in the contract's XPath
+    uri = resp_el.nsmap.get(prefix)
+    if uri is None:
+        root = resp_el.getroottree().getroot()
+        uri = next((el.get("uri") for el in root
+                    if isinstance(el.tag, str) and etree.QName(el).localname == "ns"
+                    and el.get("prefix") == prefix), None)
+    if uri is None:
+        raise ContractError(f"interaction {iid!r}: response element {value!r} uses the undeclared "
+                            f"prefix {prefix!r}", path=name, line=resp_el.sourceline)
+    return f"{{{uri}}}{local}"
 
 
 def _detached(el: etree._Element) -> etree._Element:

@@ -71,6 +71,7 @@ class ContractReport:
     contract: str
     findings: tuple[Finding, ...] = ()
     phase: str | None = None
+    chosen_by: str | None = None  # why this phase: the interaction it answers, --phase, ...
 
     @property
     def failures(self) -> tuple[Finding, ...]:
