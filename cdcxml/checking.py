@@ -37,6 +37,17 @@ def document_paths(inputs: Iterable[str | Path]) -> Iterator[str]:
             yield name
 
 
+def contract_prefixes(contracts: Sequence[Contract]) -> dict[str, str]:
+    """The namespace prefixes the contracts bind (``sch:ns``), first binding of a URI first:
+    XSD errors spell their XPaths with them, as the contracts' findings do."""
+    out: dict[str, str] = {}
+    for contract in contracts:
+        for prefix, uri in contract.compiled(None).ns.items():
+            if prefix not in out and uri not in out.values():
+                out[prefix] = uri
+    return out
+
+
 def check_document(
     tree: etree._ElementTree,
     name: str,

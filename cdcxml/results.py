@@ -90,11 +90,30 @@ class ContractReport:
 
 
 @dataclass(frozen=True, slots=True)
+class XsdIssue:
+    """One XSD validation error: what is wrong and where (the offending element, not its parent)."""
+
+    message: str
+    location: Location = Location("")
+
+    def __str__(self) -> str:
+        line = f"line {self.location.line}: " if self.location.line else ""
+        at = f" (at {self.location.xpath})" if self.location.xpath else ""
+        return f"{line}{self.message}{at}"
+
+
+@dataclass(frozen=True, slots=True)
 class XsdReport:
-    """The outcome of full XSD validation of one document."""
+    """The outcome of full XSD validation of one document.
+
+    ``schema`` names what judged it: the payload XSD, or for a SOAP fault the SOAP envelope schema
+    of its version (a fault is never held to the payload XSD); ``fault`` is then True.
+    """
 
     valid: bool
-    errors: tuple[str, ...] = ()
+    errors: tuple[XsdIssue, ...] = ()
+    schema: str | None = None
+    fault: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .. import xmlio
-from ..checking import check_document, document_paths
+from ..checking import check_document, contract_prefixes, document_paths
 from ..contract import Contract
 from ..errors import CdcxmlError
 from ..limits.guard import Budget, RunawayError
@@ -40,7 +40,7 @@ def contrast(documents: Iterable[str | Path], contracts: Sequence[Contract], xsd
     With a ``budget``, each document is read and checked in a worker process under that time and
     memory limit; a check over it is the document's error, and a line in ``stopped``.
     """
-    check = xsd_check(xsd)
+    check = xsd_check(xsd, prefixes=contract_prefixes(contracts))
     items = [(name, _stdin() if name == "-" else None) for name in document_paths(documents)]
 
     def one(item: tuple[str, bytes | CdcxmlError | None]) -> DocumentReport:

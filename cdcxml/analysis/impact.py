@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..checking import check_document
+from ..checking import check_document, contract_prefixes
 from ..contract import Contract
 from ..limits.guard import Budget, RunawayError
 from ..limits.pool import GuardedMap
@@ -56,7 +56,7 @@ class _Checks:
                  samples: dict[str, Sequence[Sample]], new_xsd=None):
         self.contracts = contracts
         self.phase = phase
-        self.check = xsd_check(xsd) if xsd is not None else None
+        self.check = xsd_check(xsd, prefixes=contract_prefixes(contracts)) if xsd is not None else None
         self.samples = samples
         self.new_xsd = new_xsd
 

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CdcxmlError, InputError
-from ..results import ContractReport, DocumentReport, Finding, Location, Summary, XsdReport
+from ..results import (
+    ContractReport,
+    DocumentReport,
+    Finding,
+    Location,
+    Summary,
+    XsdIssue,
+    XsdReport,
+)
 from .inputs import DEFAULT_LIMITS, ArchiveLimits, Capture, captures
 from .workers import Spec, local_pool, run_here, run_in_executor
 
@@ -220,8 +228,16 @@ def document_from_dict(d: dict) -> DocumentReport:
             for c in d.get("contracts", ())
         ),
         error=d.get("error"),
-        xsd=None if xsd is None else XsdReport(bool(xsd["valid"]), tuple(xsd.get("errors", ()))),
+        xsd=None if xsd is None else XsdReport(bool(xsd["valid"]),
+                                               tuple(_xsd_issue(e) for e in xsd.get("errors", ())),
+                                               xsd.get("schema"), bool(xsd.get("fault"))),
     )
+
+
+def _xsd_issue(e) -> XsdIssue:
+    if isinstance(e, str):  # reports written before errors carried their location
+        return XsdIssue(e)
+    return XsdIssue(e["message"], Location(e.get("location") or "", e.get("line")))
 
 
 def _finding(f: dict) -> Finding:

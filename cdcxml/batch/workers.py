@@ -7,7 +7,6 @@ compiles them once however many chunks it is handed.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import multiprocessing
@@ -23,8 +22,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import soap, xmlio
-from ..checking import check_document
+from .. import xmlio
+from ..checking import check_document, contract_prefixes
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
 from ..limits.guard import Budget, RunawayError
@@ -36,6 +35,7 @@ from ..results import (
     Finding,
     Location,
     Property,
+    XsdIssue,
     XsdReport,
 )
 from .inputs import Capture
@@ -98,18 +98,14 @@ class Checker:
         self._xsd = None
         if spec.xsd is not None:
             from ..xsd import load_xsd
+            from ..xsd.payload import xsd_check
 
-            self._xsd = load_xsd(spec.xsd, allow=spec.xsd_allow)
+            self._xsd = xsd_check(load_xsd(spec.xsd, allow=spec.xsd_allow),
+                                  prefixes=contract_prefixes(self.contracts))
 
     def xsd(self, tree: etree._ElementTree) -> XsdReport:
-        """The XSD's verdict; a SOAP envelope is unwrapped to the message it carries."""
-        from ..xsd import validate
-
-        message = soap.payload(tree) if soap.envelope_version(tree) else None
-        if message is not None:
-            # A copy keeps the source lines, so errors still point into the captured envelope.
-            return validate(self._xsd, etree.ElementTree(copy.deepcopy(message)))
-        return validate(self._xsd, tree)
+        """The XSD's verdict on the message a document carries (a fault: the envelope schema's)."""
+        return self._xsd(tree)
 
     def check(self, capture: Capture) -> DocumentReport:
         """Check one capture; anything that stops it is the report's error, never an exception."""
@@ -161,8 +157,8 @@ def _by_constructor(cls: type) -> None:
     ForkingPickler.register(cls, lambda obj: (cls, tuple(getattr(obj, n) for n in names)))
 
 
-for _cls in (DocumentReport, ContractReport, Finding, Location, XsdReport, Diagnostic, Property,
-             Capture):
+for _cls in (DocumentReport, ContractReport, Finding, Location, XsdReport, XsdIssue, Diagnostic,
+             Property, Capture):
     _by_constructor(_cls)
 
 

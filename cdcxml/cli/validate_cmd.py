@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..checking import document_paths
+from ..checking import contract_prefixes, document_paths
 from ..errors import CdcxmlError, InputError, RunError
 from ..limits import guard
 from ..report import jsonout, svrl, text
@@ -61,7 +61,7 @@ def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, d
         from ..xsd import load_xsd
         from ..xsd.payload import xsd_check
 
-        xsd = xsd_check(load_xsd(xsd_path))
+        xsd = xsd_check(load_xsd(xsd_path), prefixes=contract_prefixes(loaded))
     budget = guard.Budget(time_limit or None, memory_limit * guard.MB or None)
     if not guard.available():
         budget = guard.Budget()

@@ -123,7 +123,7 @@ def contrast_junit(result: Contrast) -> bytes:
             elif outcome == "REJECT":
                 failures += 1
                 if consumer is None:
-                    lines = [f"xsd: {e}" for e in r.report.xsd.errors]
+                    lines = [text.xsd_line(r.path, e) for e in r.report.xsd.errors]
                 else:
                     lines = [text.finding_line(r.path, c.consumer, f) for c in r.report.contracts
                              if c.consumer == consumer for f in c.failures]

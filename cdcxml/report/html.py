@@ -9,6 +9,7 @@ from .. import __version__
 from ..analysis.paths import display, namespace
 from ..analysis.results import CATEGORIES, Contrast, Impact, Obligations
 from ..results import DocumentReport
+from . import text
 from .analysis import CATEGORY_TITLES, KIND_LEGEND, kind_letters, verdict
 
 _CSS = """
@@ -65,7 +66,7 @@ def _list(items, empty: str = "none", cls: str = "paths") -> html.HtmlElement:
 def _findings(d: DocumentReport) -> list[str]:
     if d.error is not None:
         return [f"{d.path}: could not be checked: {d.error}"]
-    lines = [f"{d.path}: XSD: {e}" for e in (d.xsd.errors if d.xsd is not None else ())]
+    lines = [text.xsd_line(d.path, e) for e in (d.xsd.errors if d.xsd is not None else ())]
     for c in d.contracts:
         for f in c.failures:
             where = f"{f.location.document or d.path}:{f.location.line}" if f.location.line else d.path
