@@ -216,7 +216,8 @@ def test_xsd_sees_the_soap_payload_and_the_summary_contrasts():
     assert docs["006-extra-element.xml"]["xsd"]["valid"] is False
     assert report["summary"] == {"documents": 11, "valid": 2, "invalid": 4, "errors": 5}
     assert report["batch"]["xsd_vs_contracts"] == {
-        "both-accept": 2, "xsd-only": 1, "consumers-only": 0, "both-reject": 3}
+        "both-accept": 2, "xsd-only": 1, "consumers-only": 0, "both-reject": 3,
+        "soap-fault": 0}
     assert report["interrupted"] is False
     consumers = {c["consumer"]: c for c in report["batch"]["consumers"]}
     marketing = consumers["marketing"]

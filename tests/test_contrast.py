@@ -124,11 +124,25 @@ def test_junit_output():
     root = etree.fromstring(result.stdout_bytes)
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert list(suites) == ["xsd", "marketing", "reseller-web"]
-    assert (suites["xsd"].get("tests"), suites["xsd"].get("failures")) == ("3", "2")
+    # The XSD's verdicts are shown, never failed on: the exit code is not made of them.
+    assert (suites["xsd"].get("tests"), suites["xsd"].get("failures")) == ("3", "0")
     assert suites["marketing"].get("failures") == "1"
     failing = suites["marketing"].find("testcase/failure/..")
     assert failing.get("name") == _doc("broken-no-price.xml")
     assert "[has-price]" in failing.find("failure").text
+    v2 = suites["xsd"].find(f"testcase[@name='{_doc('v2-description.xml')}']")
+    assert v2.find("properties/property[@name='category']").get("value") == (
+        XSD_REJECTS_CONSUMERS_ACCEPT)
+    assert ":9: xsd: Unexpected child with tag 'p:Extension'" in v2.find("system-out").text
+
+
+def test_junit_is_green_when_the_run_exits_0():
+    result = run("contrast", "--xsd", V1_XSD, "-c", EXAMPLE / "contracts", "--format", "junit",
+                 _doc("v1.xml"), _doc("v2-description.xml"), _doc("v3-no-instock.xml"))
+    assert result.exit_code == 0
+    root = etree.fromstring(result.stdout_bytes)
+    assert root.xpath("count(//failure | //error)") == 0
+    assert root.xpath("count(//property[@value='xsd_rejects_consumers_accept'])") == 2
 
 
 def test_library_call_four_consumers():

@@ -18,15 +18,19 @@ from .results import (
     BOTH_REJECT,
     XSD_ACCEPTS_CONSUMER_REJECTS,
     XSD_REJECTS_CONSUMERS_ACCEPT,
+    SOAP_FAULT,
     Contrast,
     ContrastRow,
 )
 
 
 def category(report: DocumentReport) -> str | None:
-    """Which of the article's four cases a checked document is; None if it could not be checked."""
+    """Which of the article's four cases a checked document is, or a SOAP fault (its own case);
+    None if it could not be checked."""
     if report.error is not None or report.xsd is None:
         return None
+    if report.xsd.fault:
+        return SOAP_FAULT
     consumers_accept = all(c.valid for c in report.contracts)
     if report.xsd.valid:
         return BOTH_ACCEPT if consumers_accept else XSD_ACCEPTS_CONSUMER_REJECTS

@@ -103,6 +103,7 @@ XSD_CATEGORIES = (
     ("xsd-only", "XSD rejects, every consumer accepts (breaks an XSD-validating consumer for nothing)"),
     ("consumers-only", "XSD accepts, some consumer rejects (a gap the provider schema does not show)"),
     ("both-reject", "XSD and some consumer reject (real breaks)"),
+    ("soap-fault", "SOAP faults (checked against the SOAP envelope schema, not the XSD)"),
 )
 
 
@@ -134,7 +135,9 @@ class Tally:
                 t.messages.setdefault((f.pattern or "", f.id or f.test), f.message)
         if d.xsd is not None:
             consumers_ok = all(c.valid for c in d.contracts)
-            if d.xsd.valid:
+            if d.xsd.fault:
+                self.xsd["soap-fault"] += 1
+            elif d.xsd.valid:
                 self.xsd["both-accept" if consumers_ok else "consumers-only"] += 1
             else:
                 self.xsd["xsd-only" if consumers_ok else "both-reject"] += 1

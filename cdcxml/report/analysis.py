@@ -14,6 +14,7 @@ from ..analysis.results import (
     CATEGORIES,
     XSD_ACCEPTS_CONSUMER_REJECTS,
     XSD_REJECTS_CONSUMERS_ACCEPT,
+    SOAP_FAULT,
     Contrast,
     Impact,
     Obligations,
@@ -29,6 +30,7 @@ CATEGORY_TITLES = {
                                   "(gaps the provider's schema does not show)",
     BOTH_REJECT: "XSD and a consumer reject (real breaks)",
     BOTH_ACCEPT: "XSD and every consumer accept",
+    SOAP_FAULT: "SOAP faults (checked against the SOAP envelope schema, not the payload XSD)",
 }
 KIND_LETTERS = {"presence": "P", "content": "C", "type": "T"}
 KIND_LEGEND = "P = presence (removed), C = content (emptied), T = type (value of another type)"
@@ -56,6 +58,8 @@ def verdict(report: DocumentReport, consumer: str | None = None) -> str:
     if report.error is not None:
         return "error"
     if consumer is None:
+        if report.xsd is not None and report.xsd.fault:
+            return "fault" if report.xsd.valid else "FAULT-INVALID"
         return "accept" if report.xsd is None or report.xsd.valid else "REJECT"
     ok = all(c.valid for c in report.contracts if c.consumer == consumer)
     return "accept" if ok else "REJECT"
@@ -108,7 +112,13 @@ def contrast_text(result: Contrast) -> str:
 
 
 def contrast_junit(result: Contrast) -> bytes:
-    """A testsuite for the XSD and one per consumer, a testcase per document."""
+    """A testsuite for the XSD and one per consumer, a testcase per document.
+
+    The JUnit verdicts are those the exit code is made of: a consumer rejecting a document is a
+    failure, a document that cannot be checked an error. The XSD's rejection is what contrast
+    shows, not a break: its case passes, with the XSD's errors in system-out and the document's
+    category as a property.
+    """
     root = etree.Element("testsuites", name="cdcxml contrast")
     suites = [("xsd", None), *((c, c) for c in result.consumers)]
     for suite_name, consumer in suites:
@@ -120,13 +130,17 @@ def contrast_junit(result: Contrast) -> bytes:
             if outcome == "error":
                 errors += 1
                 etree.SubElement(case, "error", message=r.report.error or "error")
+            elif consumer is None:
+                props = etree.SubElement(case, "properties")
+                etree.SubElement(props, "property", name="category", value=r.category or "")
+                etree.SubElement(props, "property", name="xsd", value=outcome)
+                lines = [text.xsd_line(r.path, e) for e in r.report.xsd.errors]
+                if lines:
+                    etree.SubElement(case, "system-out").text = "\n".join(lines)
             elif outcome == "REJECT":
                 failures += 1
-                if consumer is None:
-                    lines = [text.xsd_line(r.path, e) for e in r.report.xsd.errors]
-                else:
-                    lines = [text.finding_line(r.path, c.consumer, f) for c in r.report.contracts
-                             if c.consumer == consumer for f in c.failures]
+                lines = [text.finding_line(r.path, c.consumer, f) for c in r.report.contracts
+                         if c.consumer == consumer for f in c.failures]
                 el = etree.SubElement(case, "failure", message=lines[0] if lines else "rejected")
                 el.text = "\n".join(lines)
         suite.set("tests", str(len(result.rows)))
