@@ -16,9 +16,9 @@ from ..xsd.payload import xsd_check
 from .results import (
     BOTH_ACCEPT,
     BOTH_REJECT,
+    SOAP_FAULT,
     XSD_ACCEPTS_CONSUMER_REJECTS,
     XSD_REJECTS_CONSUMERS_ACCEPT,
-    SOAP_FAULT,
     Contrast,
     ContrastRow,
 )
