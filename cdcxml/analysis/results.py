@@ -126,6 +126,7 @@ class SampleVerdict:
 
     path: str
     rejected_by: tuple[str, ...] = ()
+    phases: tuple[tuple[str, str], ...] = ()  # (consumer, the phase(s) it ran and why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,8 @@ class Obligations:
     samples: tuple[SampleVerdict, ...]
     not_in_samples: tuple[Path, ...] | None = None  # declared by the XSD, absent from every sample
     stopped: tuple[str, ...] = ()  # checks stopped at the time or memory limit, one line each
+    not_analysed: tuple[str, ...] = ()  # consumers that rejected every sample: nothing known of them
+    undecided: tuple[Path, ...] = ()  # no analysed consumer depends on it, but one was not analysed
 
     def obligation(self, path: Path) -> Obligation | None:
         """The obligation at ``path``, if any consumer depends on it."""
@@ -146,8 +149,8 @@ class Obligations:
 
     @property
     def holds(self) -> bool:
-        """True when every consumer accepts every sample."""
-        return not any(s.rejected_by for s in self.samples)
+        """True when every consumer accepts every sample (so every consumer was analysed)."""
+        return not any(s.rejected_by for s in self.samples) and not self.not_analysed
 
 
 # -- impact -------------------------------------------------------------------------------------

@@ -153,17 +153,24 @@ def contrast_junit(result: Contrast) -> bytes:
 def obligations_to_dict(result: Obligations) -> dict:
     """The JSON object for ``cdcxml obligations``."""
     out = {
+        "not_analysed": list(result.not_analysed),
         "obligations": [
             {"path": o.display, "namespace": o.namespace,
              "consumers": {d.consumer: list(d.kinds) for d in o.dependencies}}
             for o in result.obligations
         ],
         "unused": [display(p) for p in result.unused],
+        "undecided": [display(p) for p in result.undecided],
     }
     if result.not_in_samples is not None:
         out["not_in_samples"] = [display(p) for p in result.not_in_samples]
     out["consumers"] = list(result.consumers)
-    out["samples"] = [{"path": s.path, "rejected_by": list(s.rejected_by)} for s in result.samples]
+    out["samples"] = []
+    for s in result.samples:
+        entry = {"path": s.path, "rejected_by": list(s.rejected_by)}
+        if any(how != "default phase" for _, how in s.phases):
+            entry["phases"] = dict(s.phases)
+        out["samples"].append(entry)
     return out
 
 
@@ -184,9 +191,17 @@ def obligations_text(result: Obligations) -> str:
         o = result.obligation(path)
         if o is not None:
             rows.append([o.display, *(kind_letters(o.kinds(c)) for c in result.consumers)])
-    lines = _table(["path", *result.consumers], rows) if rows else ["no consumer depends on any path"]
+    lines = []
+    if result.not_analysed:
+        lines += [f"ANALYSIS INCOMPLETE: not analysed (rejected every sample): "
+                  f"{', '.join(result.not_analysed)}; no path is called unused because of them", ""]
+    lines += _table(["path", *result.consumers], rows) if rows else ["no consumer depends on any path"]
     lines += [KIND_LEGEND, "", f"unused (no consumer depends on it): {len(result.unused)}"]
     lines += [f"  {display(p)}" for p in result.unused]
+    if result.undecided:
+        lines.append(f"undecided (a consumer not analysed on it may depend on it): "
+                     f"{len(result.undecided)}")
+        lines += [f"  {display(p)}" for p in result.undecided]
     if result.not_in_samples is not None:
         lines.append(f"declared by the XSD, in no sample: {len(result.not_in_samples)}")
         lines += [f"  {display(p)}" for p in result.not_in_samples]
@@ -194,6 +209,10 @@ def obligations_text(result: Obligations) -> str:
         if s.rejected_by:
             lines.append(f"{s.path}: rejected by {', '.join(s.rejected_by)} "
                          "(not analysed for them on this sample)")
+    chosen = [f"  {s.path}: {consumer}: {how}" for s in result.samples
+              for consumer, how in s.phases if how != "default phase"]
+    if chosen:
+        lines += ["phases:", *chosen]
     return "\n".join(lines) + "\n"
 
 

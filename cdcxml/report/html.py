@@ -35,6 +35,7 @@ td.reject { background: #fecdca; font-weight: 600; }
 td.error { background: #e4e7ec; }
 ul.findings, ul.paths { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
 .count { font-weight: 600; }
+.banner { background: #fecdca; border: 1px solid #b42318; padding: .5rem .75rem; font-weight: 600; }
 """
 
 
@@ -151,7 +152,10 @@ def obligations_html(result: Obligations) -> str:
         if path in unused:
             row.set("class", "unused")
         rows.append(row)
-    sections = [
+    sections = []
+    if result.not_analysed:
+        sections.append(E.P(_not_analysed(result), E.CLASS("banner"), id="not-analysed"))
+    sections += [
         E.P(f"{len(result.samples)} sample(s), {len(result.consumers)} consumer(s). Each path was "
             "removed, emptied and given a value of another type; a cell shows how a consumer's "
             "contract depends on it.", E.CLASS("meta")),
@@ -162,6 +166,9 @@ def obligations_html(result: Obligations) -> str:
         E.H2("Unused: no consumer depends on these"),
         E.DIV(_list(display(p) for p in result.unused), id="unused"),
     ]
+    if result.undecided:
+        sections += [E.H2("Undecided: a consumer that was not analysed may depend on these"),
+                     E.DIV(_list(display(p) for p in result.undecided), id="undecided")]
     if result.not_in_samples is not None:
         sections += [E.H2("Declared by the XSD, in no sample"),
                      _list(display(p) for p in result.not_in_samples)]
@@ -170,6 +177,12 @@ def obligations_html(result: Obligations) -> str:
     if rejected:
         sections += [E.H2("Samples a consumer rejects (not analysed for it)"), _list(rejected)]
     return _page("Consumer obligations", *sections)
+
+
+def _not_analysed(result: Obligations) -> str:
+    return (f"Analysis incomplete: not analysed (rejected every sample): "
+            f"{', '.join(result.not_analysed)}. What they depend on is unknown; no path is called "
+            "unused because of them.")
 
 
 def impact_html(result: Impact) -> str:
