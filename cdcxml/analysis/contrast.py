@@ -9,6 +9,7 @@ from .. import xmlio
 from ..checking import check_document, contract_prefixes, document_paths
 from ..contract import Contract
 from ..errors import CdcxmlError
+from ..interactions import NO_HINTS, Hints
 from ..limits.guard import Budget, RunawayError
 from ..limits.pool import GuardedMap
 from ..results import DocumentReport
@@ -38,7 +39,8 @@ def category(report: DocumentReport) -> str | None:
 
 
 def contrast(documents: Iterable[str | Path], contracts: Sequence[Contract], xsd, *,
-             phase: str | None = None, budget: Budget = Budget()) -> Contrast:  # noqa: B008
+             phase: str | None = None, hints: Hints = NO_HINTS,
+             budget: Budget = Budget()) -> Contrast:  # noqa: B008
     """Validate each document against ``xsd`` (a loaded ``cdcxml.xsd.Xsd``) and every contract.
 
     With a ``budget``, each document is read and checked in a worker process under that time and
@@ -48,7 +50,7 @@ def contrast(documents: Iterable[str | Path], contracts: Sequence[Contract], xsd
     items = [(name, _stdin() if name == "-" else None) for name in document_paths(documents)]
 
     def one(item: tuple[str, bytes | CdcxmlError | None]) -> DocumentReport:
-        return _check_one(*item, contracts, phase, check)
+        return _check_one(*item, contracts, phase, check, hints)
 
     with GuardedMap(one, budget) as guarded:
         answers = guarded.map(items)
@@ -72,11 +74,11 @@ def _stdin() -> bytes | CdcxmlError:
 
 
 def _check_one(name: str, data: bytes | CdcxmlError | None, contracts: Sequence[Contract],
-               phase: str | None, check: Callable) -> DocumentReport:
+               phase: str | None, check: Callable, hints: Hints = NO_HINTS) -> DocumentReport:
     try:
         if isinstance(data, CdcxmlError):
             raise data
         tree = xmlio.parse_file(name) if data is None else xmlio.parse_bytes(data, name)
     except CdcxmlError as err:  # a document that cannot be read: reported, the run goes on
         return DocumentReport(name, error=(f"line {err.line}: " if err.line else "") + err.message)
-    return check_document(tree, name, contracts, phase=phase, xsd=check)
+    return check_document(tree, name, contracts, phase=phase, xsd=check, hints=hints)

@@ -26,6 +26,7 @@ from .. import xmlio
 from ..checking import check_document, contract_prefixes
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
+from ..interactions import Hints
 from ..limits.guard import Budget, RunawayError
 from ..limits.pool import GuardedMap
 from ..results import (
@@ -59,11 +60,13 @@ class Spec:
     xsd: str | None = None
     xsd_allow: str = "sandbox"
     budget: Budget = Budget()  # what checking one document may cost; no limit by default
+    interaction: str | None = None  # --interaction: every document answers it
 
     @classmethod
     def of(cls, contracts: Sequence[Contract], *, phase: str | None = None,
            xsd: str | Path | None = None, xsd_allow: str = "sandbox",
-           budget: Budget = Budget()) -> Spec:  # noqa: B008 - immutable
+           budget: Budget = Budget(), interaction: str | None = None  # noqa: B008 - immutable
+           ) -> Spec:
         """The spec for loaded contracts (and an XSD file)."""
         return cls(
             tuple(ContractSpec(str(c.path) if c.path else None, c.source, c.info)
@@ -72,6 +75,7 @@ class Spec:
             str(xsd) if xsd is not None else None,
             xsd_allow,
             budget,
+            interaction,
         )
 
     @property
@@ -80,7 +84,7 @@ class Spec:
         h = hashlib.sha256()
         for c in self.contracts:
             h.update((c.path or "").encode() + b"\0" + c.source + b"\0")
-        h.update(f"{self.phase}\0{self.xsd}\0{self.xsd_allow}".encode())
+        h.update(f"{self.phase}\0{self.xsd}\0{self.xsd_allow}\0{self.interaction}".encode())
         return h.hexdigest()
 
 
@@ -93,6 +97,7 @@ class Checker:
         for c in self.contracts:
             c.compiled(spec.phase)
         self.phase = spec.phase
+        self.interaction = spec.interaction
         self.checked = 0  # documents this process checked with these compiled contracts
         self._guards: dict[Budget, GuardedMap] = {}
         self._xsd = None
@@ -125,8 +130,10 @@ class Checker:
             if capture.path and capture.path != "-":
                 base = Path(capture.path).resolve().as_uri()
             tree = xmlio.parse_bytes(data, capture.name, base_url=base)
+            # A HAR entry recorded the request: its SOAPAction and path tell the interaction.
+            hints = Hints(self.phase, self.interaction, capture.soap_action, capture.request_path)
             return check_document(tree, capture.name, self.contracts, phase=self.phase,
-                                  xsd=self.xsd if self._xsd is not None else None)
+                                  xsd=self.xsd if self._xsd is not None else None, hints=hints)
         except CdcxmlError as err:
             return DocumentReport(capture.name, error=_one_line(err))
         except MemoryError:

@@ -18,6 +18,7 @@ from ..errors import InputError
 from ..fsutil import file_mode
 from ..report.batch_out import WRITERS
 from ..sources import load_contracts
+from .common import hints_for, interaction_option
 from .limits_opt import limit_options
 
 
@@ -27,6 +28,7 @@ from .limits_opt import limit_options
 @click.option("--xsd", type=click.Path(dir_okay=False),
               help="Also validate against this XSD (SOAP envelopes are unwrapped for it).")
 @click.option("--phase", help="Run only this phase of each contract.")
+@interaction_option
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (default: every core).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
@@ -40,13 +42,14 @@ from .limits_opt import limit_options
               help="Continue a --format jsonl --output FILE run: skip the documents it holds.")
 @limit_options
 @click.argument("paths", nargs=-1, required=True)
-def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget, paths):
+def command(contracts, xsd, phase, interaction, jobs, scheduler, fmt, output, fail_fast, resume,
+            budget, paths):
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
         raise click.UsageError("--resume continues a run written with --format jsonl --output FILE")
     with _CtrlC() as ctrl_c:
-        tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
-                                   resume, paths, budget, ctrl_c)
+        tally, writer, sink = _run(contracts, xsd, (phase, interaction), jobs, scheduler, fmt,
+                                   output, fail_fast, resume, paths, budget, ctrl_c)
     interrupted = ctrl_c.pressed
     try:
         writer.finish(tally, interrupted=interrupted)
@@ -64,17 +67,19 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
     sys.exit(0 if s.invalid == 0 and s.errors == 0 else 1)
 
 
-def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
+def _run(contracts, xsd, phases, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
          ctrl_c: _CtrlC):
     """Load, check and write the documents; returns what the closing summary needs."""
+    phase, interaction = phases
     loaded = load_contracts(contracts)
     for c in loaded:
         c.compiled(phase)
+    hints_for(loaded, interaction)  # an interaction no contract has stops the run here
     if xsd:
         from ..xsd import load_xsd
 
         load_xsd(xsd)  # a broken schema stops the run here, before any worker starts
-    spec = Spec.of(loaded, phase=phase, xsd=xsd, budget=budget)
+    spec = Spec.of(loaded, phase=phase, xsd=xsd, budget=budget, interaction=interaction)
 
     tally = Tally()
     skip: Counter[str] = Counter()

@@ -12,13 +12,14 @@ from ..limits import guard
 from ..report import jsonout, svrl, text
 from ..sources import load_contracts
 from ..xmlio import parse_file
-from .common import emit, format_option, output_option
+from .common import emit, format_option, hints_for, interaction_option, output_option
 from .sources_opt import contracts_option
 
 
 @click.command("validate")
 @contracts_option
 @click.option("--phase", help="Run only this phase of each contract (#ALL, #DEFAULT or an id).")
+@interaction_option
 @click.option("--xsd", "xsd_path",
               help="Also validate each document (a SOAP body's payload) against this XSD.")
 @click.option("--time-limit", type=click.FloatRange(min=0), default=60, show_default=True,
@@ -28,7 +29,7 @@ from .sources_opt import contracts_option
 @format_option("text", "json", "svrl")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
-def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, documents):
+def command(contracts, phase, interaction, xsd_path, time_limit, memory_limit, fmt, output, documents):
     """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
@@ -65,7 +66,9 @@ def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, d
     budget = guard.Budget(time_limit or None, memory_limit * guard.MB or None)
     if not guard.available():
         budget = guard.Budget()
-    reports = list(guard.validate(documents, loaded, phase=phase, xsd=xsd, budget=budget))
+    hints = hints_for(loaded, interaction)
+    reports = list(guard.validate(documents, loaded, phase=phase, xsd=xsd, budget=budget,
+                                  hints=hints))
     _write(jsonout.render(reports) if fmt == "json" else text.render(reports), output)
     sys.exit(0 if all(r.valid for r in reports) else 1)
 

@@ -241,7 +241,8 @@ def _serve(fn: Callable[..., Any], conn, memory: int | None, parent: int) -> Non
 
 
 def validate(documents: Iterable[str | Path], contracts: Sequence, *, phase: str | None = None,
-             xsd: Callable | None = None, budget: Budget = Budget()) -> Iterator:  # noqa: B008
+             xsd: Callable | None = None, budget: Budget = Budget(),  # noqa: B008
+             hints=None) -> Iterator:
     """:func:`cdcxml.checking.validate`, each document checked under ``budget``.
 
     A document whose check runs over is reported with the reason as its error; the run goes on.
@@ -249,20 +250,23 @@ def validate(documents: Iterable[str | Path], contracts: Sequence, *, phase: str
     from .. import xmlio
     from ..checking import check_document, document_paths
     from ..checking import validate as unguarded
+    from ..interactions import NO_HINTS
     from ..results import DocumentReport
 
+    hints = hints or NO_HINTS
+
     if not budget.active:
-        yield from unguarded(documents, contracts, phase=phase, xsd=xsd)
+        yield from unguarded(documents, contracts, phase=phase, xsd=xsd, hints=hints)
         return
 
     def one(name: str, data: bytes | None):
         if data is None:
-            return next(iter(unguarded([name], contracts, phase=phase, xsd=xsd)))
+            return next(iter(unguarded([name], contracts, phase=phase, xsd=xsd, hints=hints)))
         try:
             tree = xmlio.parse_bytes(data, name)
         except CdcxmlError as err:
             return DocumentReport(name, error=_one_line(err))
-        return check_document(tree, name, contracts, phase=phase, xsd=xsd)
+        return check_document(tree, name, contracts, phase=phase, xsd=xsd, hints=hints)
 
     with Guard(one, budget) as guard:
         for name in document_paths(documents):
