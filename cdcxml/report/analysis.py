@@ -94,7 +94,8 @@ def contrast_text(result: Contrast) -> str:
             for r in result.rows]
     lines = [f"XSD {result.xsd} beside {len(result.consumers)} consumer contract(s)", ""]
     lines += _table(header, rows)
-    findings = [line for r in result.rows for line in text.document_lines(r.report)]
+    findings = [line for r in result.rows
+                for line in (*text.phase_lines(r.report), *text.document_lines(r.report))]
     if findings:
         lines += ["", *findings]
     lines.append("")
@@ -217,8 +218,25 @@ def obligations_text(result: Obligations) -> str:
 
 
 # -- impact -------------------------------------------------------------------------------------
+def _changes(result: Impact) -> dict[str, tuple[str, str]]:
+    """Derived document name -> (the sample it came from, the change applied to it)."""
+    out = {}
+    for doc, how in zip(result.new, result.derivations, strict=False):
+        parts = [*(f"removed {p}" for p in how.removed), *(f"added {p}" for p in how.added)]
+        out[doc.path] = (how.sample, "; ".join(parts) or "unchanged")
+    return out
+
+
+def _location_dict(loc, changes: dict[str, tuple[str, str]]) -> dict:
+    out = {"document": loc.document, "line": loc.line, "location": loc.xpath}
+    if loc.document in changes:
+        out["sample"], out["change"] = changes[loc.document]
+    return out
+
+
 def impact_to_dict(result: Impact) -> dict:
     """The JSON object for ``cdcxml impact``."""
+    changes = _changes(result)
     xsd = None
     if result.xsd is not None:
         xsd = {"schema": result.xsd, "rejects": list(result.xsd_breaks),
@@ -230,8 +248,7 @@ def impact_to_dict(result: Impact) -> dict:
              "new_rejects": c.new_rejects,
              "assertions": [
                  {"assertion": b.assertion, "pattern": b.pattern, "message": b.message,
-                  "locations": [{"document": loc.document, "line": loc.line, "location": loc.xpath}
-                                for loc in b.locations]}
+                  "locations": [_location_dict(loc, changes) for loc in b.locations]}
                  for b in c.breaks]}
             for c in result.consumers
         ],
@@ -251,14 +268,20 @@ def impact_json(result: Impact) -> str:
 def impact_text(result: Impact) -> str:
     """Per consumer: holds or breaks and by which assertion; then the XSD view and derivations."""
     lines = []
+    changes = _changes(result)
     for c in result.consumers:
         state = "BREAKS" if c.broken else "holds"
         lines.append(f"{c.consumer}: {state} (rejects {c.old_rejects} old, {c.new_rejects} new "
                      "document(s))")
         for b in c.breaks:
             lines.append(f"  [{b.assertion}] {b.message}")
-            lines += [f"    {loc.document}:{loc.line}" if loc.line else f"    {loc.document}"
-                      for loc in b.locations]
+            for loc in b.locations:
+                where = f"{loc.document}:{loc.line}" if loc.line else loc.document
+                if loc.document in changes:  # a document derived in memory: say from what, and how
+                    sample, change = changes[loc.document]
+                    line = f":{loc.line}" if loc.line else ""
+                    where = f"{sample}{line} (derived: {change})"
+                lines.append(f"    {where}: {loc.xpath}" if loc.xpath else f"    {where}")
     errors = [d for d in result.new if d.error is not None]
     lines += [f"{d.path}: error: {d.error}" for d in errors]
     if result.xsd is not None:

@@ -54,6 +54,12 @@ def document_lines(d: DocumentReport) -> list[str]:
     return lines
 
 
+def phase_lines(d: DocumentReport) -> list[str]:
+    """Which phase each contract ran under, where a choice was made (not just the default)."""
+    return [f"{d.path}: {c.consumer}: phase {c.phase or '#ALL'} ({c.chosen_by})"
+            for c in d.contracts if c.chosen_by not in (None, "default phase")]
+
+
 def summary_line(s: Summary) -> str:
     """The closing line of a run."""
     return (f"{s.documents} document{'s' if s.documents != 1 else ''}: {s.valid} valid, "
@@ -65,6 +71,7 @@ def render(documents: Iterable[DocumentReport]) -> str:
     lines, summary = [], Summary()
     for d in documents:
         summary = summary.add(d)
+        lines.extend(phase_lines(d))
         lines.extend(document_lines(d))
     lines.append(summary_line(summary))
     return "\n".join(lines) + "\n"
