@@ -88,7 +88,10 @@ def _label(clark: str, contract: Contract) -> str:
     q = etree.QName(clark)
     if not q.namespace:
         return q.localname
+    from .schematron.run import Locator
+
     prefix = next((p for p, uri in _prefixes(contract) if uri == q.namespace), None)
+    prefix = prefix or Locator.WELL_KNOWN.get(q.namespace)
     return f"{prefix}:{q.localname}" if prefix else clark
 
 
