@@ -165,11 +165,12 @@ def choose_phases(contract: Contract, tree: etree._ElementTree,
 
 
 def check_contract(contract: Contract, tree: etree._ElementTree,
-                   choices: Sequence[PhaseChoice]) -> tuple[ContractReport, ...]:
+                   choices: Sequence[PhaseChoice], *, svrl: bool = False
+                   ) -> tuple[ContractReport, ...]:
     """Run ``contract`` on ``tree`` under each chosen phase; each report says its phase and why."""
     out = []
     for choice in choices:
-        report = contract.validate(tree, phase=choice.phase)
+        report = contract.validate(tree, phase=choice.phase, svrl=svrl)
         out.append(replace(report, phase=report.phase or choice.phase or _default(contract),
                            chosen_by=choice.reason))
     return tuple(out)
@@ -183,9 +184,9 @@ def _default(contract: Contract) -> str | None:
 
 
 def run_contract(contract: Contract, tree: etree._ElementTree,
-                 hints: Hints = NO_HINTS) -> tuple[ContractReport, ...]:
+                 hints: Hints = NO_HINTS, *, svrl: bool = False) -> tuple[ContractReport, ...]:
     """Choose the phase(s) for ``tree`` and run ``contract`` under them."""
-    return check_contract(contract, tree, choose_phases(contract, tree, hints))
+    return check_contract(contract, tree, choose_phases(contract, tree, hints), svrl=svrl)
 
 
 def known_interaction(contracts: Sequence[Contract], interaction: str) -> bool:

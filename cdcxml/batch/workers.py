@@ -22,12 +22,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import xmlio
-from ..checking import check_document, contract_prefixes
+from ..checking import DocumentCheck, compile_all, contract_prefixes
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
 from ..interactions import Hints
-from ..limits.guard import Budget, RunawayError
+from ..limits import settle
+from ..limits.guard import Budget
 from ..limits.pool import GuardedMap
 from ..results import (
     ContractReport,
@@ -92,10 +92,9 @@ class Checker:
     """Compiled contracts (and the XSD) of a spec, ready to check many documents."""
 
     def __init__(self, spec: Spec):
-        self.contracts = [Contract(Path(c.path) if c.path else None, c.source, c.info)
-                          for c in spec.contracts]
-        for c in self.contracts:
-            c.compiled(spec.phase)
+        self.contracts = compile_all(
+            (Contract(Path(c.path) if c.path else None, c.source, c.info) for c in spec.contracts),
+            spec.phase)
         self.phase = spec.phase
         self.interaction = spec.interaction
         self.checked = 0  # documents this process checked with these compiled contracts
@@ -107,6 +106,8 @@ class Checker:
 
             self._xsd = xsd_check(load_xsd(spec.xsd, allow=spec.xsd_allow),
                                   prefixes=contract_prefixes(self.contracts))
+        self.document = DocumentCheck(tuple(self.contracts), spec.phase,
+                                      xsd=self.xsd if self._xsd is not None else None)
 
     def xsd(self, tree: etree._ElementTree) -> XsdReport:
         """The XSD's verdict on the message a document carries (a fault: the envelope schema's)."""
@@ -125,17 +126,17 @@ class Checker:
         if capture.error is not None:
             return DocumentReport(capture.name, error=capture.error)
         try:
-            data = capture.read()
+            try:
+                data = capture.read()
+            except CdcxmlError as err:
+                data = err
             base = None
             if capture.path and capture.path != "-":
                 base = Path(capture.path).resolve().as_uri()
-            tree = xmlio.parse_bytes(data, capture.name, base_url=base)
             # A HAR entry recorded the request: its SOAPAction and path tell the interaction.
             hints = Hints(self.phase, self.interaction, capture.soap_action, capture.request_path)
-            return check_document(tree, capture.name, self.contracts, phase=self.phase,
-                                  xsd=self.xsd if self._xsd is not None else None, hints=hints)
-        except CdcxmlError as err:
-            return DocumentReport(capture.name, error=_one_line(err))
+            return dataclasses.replace(self.document, hints=hints).read(capture.name, data,
+                                                                        base_url=base)
         except MemoryError:
             raise
         except Exception as err:  # one odd document must not end a run of a million
@@ -153,7 +154,7 @@ class Checker:
         if not budget.active:
             return [self.check(c) for c in captures]
         answers = self.bounded(budget).map(captures)
-        return [DocumentReport(c.name, error=a.message) if isinstance(a, RunawayError) else a
+        return [settle(a, c.name, None, lambda reason, name=c.name: DocumentReport(name, error=reason))
                 for c, a in zip(captures, answers, strict=True)]
 
 
@@ -173,10 +174,6 @@ def _unexpected(capture: Capture, err: BaseException) -> DocumentReport:
     reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
     return DocumentReport(capture.name, error=f"could not be checked: "
                                               f"{type(err).__name__}: {reason}".rstrip(": "))
-
-
-def _one_line(err: CdcxmlError) -> str:
-    return (f"line {err.line}: " if err.line else "") + err.message
 
 
 _checkers: dict[str, Checker] = {}
