@@ -118,7 +118,9 @@ def test_one_line_envelope_findings_are_told_apart_by_xpath():
 def test_faults_are_checked_against_the_envelope_schema_and_are_their_own_case():
     code, report = run_json("contrast", "--xsd", XSD, "-c", CONTRACTS / "shop.sch",
                             DOCS / "fault-not-found.soap11.xml", DOCS / "fault-malformed.soap12.xml")
-    assert code == 0  # the consumer accepts both; the envelope schema's verdict is shown
+    # The envelope schema's verdict is shown beside the consumer's; the consumer expects a SOAP 1.1
+    # fault, so a SOAP 1.2 one gives its fault pattern nothing to check: a rejection, not a pass.
+    assert code == 1
     assert report["summary"]["soap_fault"] == [str(DOCS / "fault-not-found.soap11.xml"),
                                                str(DOCS / "fault-malformed.soap12.xml")]
     assert report["summary"]["xsd_rejects_consumers_accept"] == []
@@ -128,9 +130,12 @@ def test_faults_are_checked_against_the_envelope_schema_and_are_their_own_case()
     assert good["contracts"][0]["phase"] == "not-found"
     assert bad["xsd"]["schema"] == "SOAP 1.2 envelope schema"
     assert bad["xsd"]["errors"][0]["location"] == "/env:Envelope[1]/env:Body[1]/env:Fault[1]/env:Reason[1]"
+    assert good["contracts"][0]["valid"] and not bad["contracts"][0]["valid"]
+    assert [f["kind"] for f in bad["contracts"][0]["failures"]] == ["vacuous"]
     junit = etree.fromstring(run("contrast", "--xsd", XSD, "-c", CONTRACTS / "shop.sch", "--format",
                                  "junit", DOCS / "fault-malformed.soap12.xml").stdout_bytes)
-    assert junit.xpath("count(//failure | //error)") == 0
+    # Only the consumer's rejection is a failure; the envelope schema's verdict is a property.
+    assert junit.xpath("count(//failure | //error)") == 1
     assert junit.xpath("string(//property[@name='category']/@value)") == "soap_fault"
 
 
