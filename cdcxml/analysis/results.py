@@ -200,6 +200,14 @@ class Impact:
     xsd: str | None = None  # the schema XSD-validating consumers hold (new documents checked by it)
     derivations: tuple[Derivation, ...] = ()
     stopped: tuple[str, ...] = ()  # checks stopped at the time or memory limit, one line each
+    # With two WSDLs: what changed per operation (cdcxml.wsdl.diff.OperationChange), and its callers.
+    operations: tuple = ()
+    wsdls: tuple[str, str] | None = None  # (old, new) WSDL names
+
+    @property
+    def broken_operations(self) -> tuple:
+        """Breaking operation changes that some consumer's interaction calls."""
+        return tuple(c for c in self.operations if c.breaking and c.callers)
 
     @property
     def xsd_breaks_needlessly(self) -> tuple[str, ...]:
@@ -215,4 +223,5 @@ class Impact:
     @property
     def holds(self) -> bool:
         """True when no consumer breaks and every new document could be checked."""
-        return not any(c.broken for c in self.consumers) and all(d.error is None for d in self.new)
+        return (not any(c.broken for c in self.consumers) and all(d.error is None for d in self.new)
+                and not self.broken_operations)

@@ -253,11 +253,42 @@ def impact_to_dict(result: Impact) -> dict:
             for c in result.consumers
         ],
         "xsd": xsd,
+        "operations": _operations_list(result),
         "derived": [{"sample": d.sample, "removed": list(d.removed), "added": list(d.added),
                      "problems": list(d.problems)} for d in result.derivations],
         "old": [document_to_dict(d) for d in result.old],
         "new": [document_to_dict(d) for d in result.new],
     }
+
+
+def _operations_list(result: Impact) -> list[dict] | None:
+    if result.wsdls is None:
+        return None
+    return [{"operation": c.operation, "soap": c.soap_version, "change": c.kind,
+             "message": c.message, "breaking": c.breaking,
+             "callers": [{"consumer": who, "interaction": iid} for who, iid in c.callers]}
+            for c in result.operations]
+
+
+def operation_lines(result: Impact) -> list[str]:
+    """The operation-level changes between two WSDLs, breaking ones with their callers first."""
+    if result.wsdls is None:
+        return []
+    old, new = result.wsdls
+    lines = [f"operations ({old} -> {new}):"]
+    if not result.operations:
+        lines.append("  unchanged")
+    for c in sorted(result.operations, key=lambda c: (not (c.breaking and c.callers),
+                                                       not c.breaking)):
+        who = ", ".join(f"{consumer} ({iid})" for consumer, iid in c.callers)
+        if c.breaking and c.callers:
+            verdict = f"BREAKS {who}"
+        elif c.callers:
+            verdict = f"called by {who}"
+        else:
+            verdict = "no consumer calls it"
+        lines.append(f"  {c.operation} (SOAP {c.soap_version}): {c.message}: {verdict}")
+    return lines
 
 
 def impact_json(result: Impact) -> str:
@@ -267,7 +298,9 @@ def impact_json(result: Impact) -> str:
 
 def impact_text(result: Impact) -> str:
     """Per consumer: holds or breaks and by which assertion; then the XSD view and derivations."""
-    lines = []
+    lines = operation_lines(result)
+    if lines and result.consumers:
+        lines.append("")
     changes = _changes(result)
     for c in result.consumers:
         state = "BREAKS" if c.broken else "holds"
@@ -305,6 +338,17 @@ def impact_text(result: Impact) -> str:
 def impact_junit(result: Impact) -> bytes:
     """One testcase per consumer: a failure when the change breaks it."""
     root = etree.Element("testsuites", name="cdcxml impact")
+    if result.wsdls is not None:
+        called = [c for c in result.operations if c.callers]
+        ops = etree.SubElement(root, "testsuite", name="operations", tests=str(len(called)),
+                               failures=str(sum(c.breaking for c in called)), errors="0")
+        for c in called:
+            for consumer, iid in c.callers:
+                case = etree.SubElement(ops, "testcase", name=f"{consumer}: {iid}",
+                                        classname=f"operations.{c.operation}")
+                if c.breaking:
+                    etree.SubElement(case, "failure", message=f"{c.operation} (SOAP "
+                                     f"{c.soap_version}): {c.message}")
     suite = etree.SubElement(root, "testsuite", name="impact", tests=str(len(result.consumers)),
                              failures=str(sum(c.broken for c in result.consumers)), errors="0")
     for c in result.consumers:

@@ -10,7 +10,7 @@ from ..analysis.paths import display, namespace
 from ..analysis.results import CATEGORIES, Contrast, Impact, Obligations
 from ..results import DocumentReport
 from . import text
-from .analysis import CATEGORY_TITLES, KIND_LEGEND, kind_letters, verdict
+from .analysis import CATEGORY_TITLES, KIND_LEGEND, kind_letters, operation_lines, verdict
 
 _CSS = """
 :root { color-scheme: light; --line: #d0d5dd; --muted: #667085; }
@@ -197,7 +197,11 @@ def impact_html(result: Impact) -> str:
               + ", ".join(f"{loc.document}:{loc.line}" if loc.line else str(loc.document)
                           for loc in b.locations)
               for c in result.consumers for b in c.breaks]
-    sections = [
+    sections = []
+    if result.wsdls is not None:
+        sections += [E.H2(f"Operations ({result.wsdls[0]} to {result.wsdls[1]})"),
+                     _list(operation_lines(result)[1:], empty="unchanged")]
+    sections += [
         E.H2("Consumers"),
         E.TABLE(E.THEAD(E.TR(E.TH("consumer"), E.TH("after the change"), E.TH("old rejected"),
                              E.TH("new rejected"))), E.TBODY(*rows), id="impact"),
