@@ -41,8 +41,10 @@ def _register() -> None:
         batch_cmd,
         compile_cmd,
         contrast_cmd,
+        deploy_cmd,
         impact_cmd,
         lint_cmd,
+        matrix_cmd,
         obligations_cmd,
         package_cmd,
         publish_cmd,
@@ -56,6 +58,9 @@ def _register() -> None:
                    package_cmd, publish_cmd, pull_cmd, batch_cmd,
                    contrast_cmd, obligations_cmd, impact_cmd, xsd2sch_cmd):
         main.add_command(module.command)
+    main.add_command(deploy_cmd.record_command)
+    main.add_command(deploy_cmd.gate_command)
+    main.add_command(matrix_cmd.command)
 
 
 _register()

@@ -182,10 +182,15 @@ def publish(sources: Iterable[str | Path], version: str, to: str, *,
         except OSError as err:
             raise PublishError(f"cannot write there: {err.strerror or err}",
                                path=err.filename or to) from err
-    url = to.removeprefix("git+")
+    return publish_to_git(found, git_url(to), force=force, name=to)
+
+
+def git_url(target: str) -> str:
+    """The URL git is given for a ``--to`` target: a local path becomes a file:// URL."""
+    url = target.removeprefix("git+")
     if "://" not in url and not _SCP_LIKE.match(url):
         url = Path(url).resolve().as_uri()
-    return publish_to_git(found, url, force=force, name=to)
+    return url
 
 
 def publish_to_dir(found: list[Bundle], root: Path, *, force: bool = False) -> list[Published]:
