@@ -121,10 +121,8 @@ def render_json(results: Sequence[InteractionResult]) -> str:
     consumers: dict[str, dict] = {}
     for r in results:
         c = consumers.setdefault(r.consumer, {"consumer": r.consumer, "valid": True,
-                                              "interactions": 0, "broken": [], "pending": []})
+                                              "interactions": 0, "broken": []})
         c["interactions"] += 1
-        if r.pending and r.interaction not in c["pending"]:
-            c["pending"].append(r.interaction)
         if not r.valid:
             c["valid"] = False
             c["broken"].append(r.interaction)
@@ -136,7 +134,6 @@ def render_json(results: Sequence[InteractionResult]) -> str:
             "valid": sum(1 for r in results if r.outcome == PASSED),
             "invalid": sum(1 for r in results if r.outcome == FAILED),
             "errors": sum(1 for r in results if r.outcome == ERROR),
-            "pending_failures": sum(1 for r in results if r.pending and r.outcome == FAILED),
         },
         "consumers": list(consumers.values()),
     }
