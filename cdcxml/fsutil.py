@@ -44,3 +44,19 @@ def file_mode(target: Path) -> int:
         umask = os.umask(0o022)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def contained_path(target: str | Path, folder: str | Path, *, what: str, path: str | None = None,
+                   line: int | None = None, error: type | None = None) -> Path:
+    """``target`` resolved, if it lies inside ``folder`` (compared by path parts, links followed).
+
+    A reference that leaves the folder, directly or through a symbolic link, is refused with
+    ``error`` (a :class:`~cdcxml.errors.CdcxmlError` subclass) naming ``path`` and ``line``.
+    """
+    from .errors import InputError
+
+    resolved = Path(target).resolve()
+    if not resolved.is_relative_to(Path(folder).resolve()):
+        raise (error or InputError)(f"{what} of {str(target)!r} refused: it leaves the folder "
+                                    f"{Path(folder).name}/", path=path, line=line)
+    return resolved
