@@ -297,3 +297,49 @@ def test_nothing_to_check_is_not_a_yes(tmp_path: Path, remote: Path):
     allowed = cdcxml("can-i-deploy", "--provider", "product-search", "--version", "v1",
                      "--to", "staging", "--records", store, "--allow-empty")
     assert allowed.exit_code == 0 and "? yes" in allowed.stdout and "nothing to check" in allowed.stdout
+
+
+def test_someone_pushing_meanwhile_is_kept_and_the_record_goes_on_top(tmp_path: Path,
+                                                                      remote: Path):
+    from cdcxml.deploy import store
+    from cdcxml.deploy.records import Deployment
+
+    store_url = remote.as_uri()
+    assert cdcxml("publish", DATA / "mobile-app" / "v1", "--version", "1.0.0",
+                  "--to", store_url).exit_code == 0
+    numbers = []
+
+    def make(root):
+        number = store.next_number(root, "deployments/test/mobile-app")
+        numbers.append(number)
+        if len(numbers) == 1:  # another deployment lands between our clone and our push
+            assert cdcxml("record-deployment", "--consumer", "mobile-app", "--version", "1.0.0",
+                          "--to", "test", "--records", store_url).exit_code == 0
+        return [Deployment("test", "consumer", "mobile-app", "1.1.0", number, "0",
+                           "2024-01-01T00:00:00.000000+00:00")]
+
+    written = store.add(store_url, make, "ours")
+    assert numbers == [1, 2]
+    assert written == ["deployments/test/mobile-app/000002.json"]
+    theirs = json.loads(git("--git-dir", str(remote), "show",
+                            "HEAD:deployments/test/mobile-app/000001.json"))
+    assert theirs["version"] == "1.0.0"
+    log = git("--git-dir", str(remote), "log", "--format=%s")
+    assert log.splitlines()[:2] == ["ours", "Record deployment of mobile-app 1.0.0 to test"]
+
+
+def test_record_needs_whole_contracts_and_a_provider_version(tmp_path: Path, service,
+                                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no git checkout here: no git describe
+    contract = DATA / "mobile-app" / "v1"
+    folder = tmp_path / "records"
+    base = ("verify", "--base-url", service.url, "-c", contract, "--record", "--records", folder)
+    no_version = cdcxml(*base)
+    assert no_version.exit_code == 2
+    assert "no provider version: give --provider-version" in no_version.stderr
+    partial = cdcxml(*base, "--provider-version", "1", "--interaction", "search-all")
+    assert partial.exit_code == 2 and "cannot be used with --interaction" in partial.stderr
+    unversioned = cdcxml("verify", "--base-url", service.url, "-c", DATA / "mobile-app" / "v2",
+                         "--record", "--records", folder, "--provider-version", "1")
+    assert unversioned.exit_code == 2 and "has no version" in unversioned.stderr
+    assert service.calls == []
