@@ -20,6 +20,16 @@ class CdcxmlError(Exception):
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         return where + self.message
 
+    @property
+    def brief(self) -> str:
+        """The error on one line, naming its file and line: what the command line prints."""
+        return " ".join(str(self).splitlines())
+
+    @property
+    def local(self) -> str:
+        """The error without its file, for a report that already names the document."""
+        return (f"line {self.line}: " if self.line else "") + self.message
+
 
 class UnsafeXMLError(CdcxmlError, ValueError):
     """An XML input was refused by the hardened loader (DOCTYPE, too large, bad encoding...)."""

@@ -30,6 +30,7 @@ from xmlschema.validators.exceptions import XMLSchemaValidatorError
 
 from .. import xmlio
 from ..errors import CdcxmlError, InputError
+from ..fsutil import within
 from ..results import XsdReport
 
 ALLOW_MODES = ("sandbox", "local")
@@ -40,13 +41,17 @@ class XsdError(CdcxmlError, ValueError):
 
 
 class _LocalFiles(BaseHandler):
-    """Serves ``file:`` URLs through the hardened loader and nothing else."""
+    """Serves ``file:`` URLs through the hardened loader and nothing else; with a folder, only
+    files inside it (after every symbolic link is resolved)."""
 
-    def __init__(self, seen: dict[str, etree._ElementTree]):
+    def __init__(self, seen: dict[str, etree._ElementTree], folder: Path | None):
         self.seen = seen
+        self.folder = folder
 
     def file_open(self, req):
         path = Path(unquote(urlparse(req.full_url).path))
+        if self.folder is not None and not within(path, self.folder):
+            raise XsdError(f"schema reference to {path} refused: outside the schema's folder")
         data = xmlio.read_bytes(path)
         self.seen[str(path)] = xmlio.parse_bytes(data, str(path))
         headers = Message()
@@ -54,9 +59,9 @@ class _LocalFiles(BaseHandler):
         return addinfourl(io.BytesIO(data), headers, req.full_url, 200)
 
 
-def _opener(seen: dict[str, etree._ElementTree]) -> OpenerDirector:
+def _opener(seen: dict[str, etree._ElementTree], folder: Path | None) -> OpenerDirector:
     opener = OpenerDirector()
-    opener.add_handler(_LocalFiles(seen))
+    opener.add_handler(_LocalFiles(seen, folder))
     return opener
 
 
@@ -106,9 +111,11 @@ def build_schema(sources: list, *, path: Path, allow: str = "sandbox") -> Xsd:
             schema = xmlschema.XMLSchema10(
                 sources if len(sources) > 1 else sources[0],
                 base_url=str(folder),
-                allow=allow,
+                # Local files only; which ones, the opener decides (xmlschema's own sandbox
+                # compares paths as strings, so a sibling folder or a link would pass).
+                allow="local",
                 defuse="always",
-                opener=_opener(seen),
+                opener=_opener(seen, folder if allow == "sandbox" else None),
                 use_fallback=False,
             )
         except CdcxmlError as err:
