@@ -18,7 +18,20 @@ DATA = Path(__file__).parent / "data" / "publish"
 RESPONSES = DATA / "responses"
 WITHOUT_STOCK = (RESPONSES / "no-instock.xml").read_bytes()  # CatalogueID, Name, Price
 WITH_STOCK = (RESPONSES / "no-manufacturer.xml").read_bytes()  # ... and InStock
+ENVELOPE = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+            b"%s</soap:Body></soap:Envelope>")
 IDENTITY = ["-c", "user.name=Provider Team", "-c", "user.email=provider@example.com"]
+
+
+def answering(products: bytes):
+    """A route answering SOAP requests with an envelope, plain XML ones with the bare document."""
+    bare = products.split(b"?>", 1)[-1].strip()
+
+    def route(call):
+        soap = any(k.lower() == "soapaction" for k in call.headers)
+        return Reply(200, ENVELOPE % bare if soap else products)
+
+    return route
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
@@ -33,7 +46,7 @@ def cdcxml(*args):
 @pytest.fixture
 def service():
     p = FakeProvider().start()
-    p.routes["/ProductSearch"] = Reply(200, WITHOUT_STOCK)
+    p.routes["/ProductSearch"] = answering(WITHOUT_STOCK)
     yield p
     p.close()
 
@@ -154,7 +167,7 @@ def test_the_whole_loop(tmp_path: Path, remote: Path, service, monkeypatch):
     assert "FAILED" in no.stdout and "has-in-stock" in no.stdout
 
     # The provider sends InStock in v1.1.0; before it is verified, it may not go to production.
-    service.routes["/ProductSearch"] = Reply(200, WITH_STOCK)
+    service.routes["/ProductSearch"] = answering(WITH_STOCK)
     release(project, "v1.1.0")
     unverified = cdcxml("can-i-deploy", "--provider", "product-search", "--version", "v1.1.0",
                         "--to", "production", "--records", store)
@@ -177,7 +190,7 @@ def test_the_whole_loop(tmp_path: Path, remote: Path, service, monkeypatch):
     assert [(r["provider_version"], r["verdict"]) for r in answer["rows"]] == [("v1.1.0", "passed")]
 
     # Having passed on main, mobile-app 2.0.0 is required: a regression fails the build.
-    service.routes["/ProductSearch"] = Reply(200, WITHOUT_STOCK)
+    service.routes["/ProductSearch"] = answering(WITHOUT_STOCK)
     release(project, "v1.2.0")
     red = verify(service)
     assert red.exit_code == 1
