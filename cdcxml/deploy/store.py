@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..sources.publish import _identity, git_url, is_git_target
+from ..fsutil import unsafe_component
+from ..sources.publish import _identity, clone_untrusted, git_url, is_git_target, is_link_in_index
 from ..sources.repository import run_git
 from .records import DEPLOYMENTS, VERIFICATIONS, RecordError, TamperedRecordError
 
@@ -46,12 +46,6 @@ class Opened:
         return run_git(["rev-parse", f"refs/tags/{tag}^{{commit}}"], cwd=self.root).stdout.strip()
 
 
-def _clone(url: str, work: Path) -> None:
-    # A symbolic link in a shared repository could point anywhere on this machine.
-    run_git(["-c", "core.symlinks=false", "clone", "-q", "--config", "core.symlinks=false",
-             "--", url, str(work)])
-
-
 def _refuse_rewritten(work: Path, name: str) -> None:
     """Refuse a repository whose history ever changed, moved or deleted a record."""
     if run_git(["rev-parse", "-q", "--verify", "HEAD"], cwd=work, check=False).returncode != 0:
@@ -72,7 +66,7 @@ def opened(target: str) -> Iterator[Opened]:
         return
     with tempfile.TemporaryDirectory(prefix="cdcxml-records-") as tmp:
         work = Path(tmp) / "store"
-        _clone(git_url(target), work)
+        clone_untrusted(git_url(target), work)
         _refuse_rewritten(work, target)
         yield Opened(work, target, True, Path(tmp) / "snapshots")
 
@@ -94,7 +88,7 @@ def add(target: str, make: Callable[[Path], list], message: str) -> list[str]:
         return [r.path for r in records]
     with tempfile.TemporaryDirectory(prefix="cdcxml-records-") as tmp:
         work = Path(tmp) / "store"
-        _clone(git_url(target), work)
+        clone_untrusted(git_url(target), work)
         identity = _identity(work)
         branch = run_git(["symbolic-ref", "--short", "HEAD"], cwd=work).stdout.strip()
         for attempt in range(PUSH_ATTEMPTS):
@@ -133,29 +127,16 @@ def next_number(target_root: Path, folder: str) -> int:
 
 def _refuse_unsafe(root: Path, rel: str, name: str) -> None:
     """Refuse to write ``root/rel`` through a link, a file posing as a folder, or over a file."""
-    parts = Path(rel).parts
-    current = root
-    for i, part in enumerate(parts):
-        current = current / part
-        try:
-            info = current.lstat()
-        except FileNotFoundError:
-            return
-        shown = "/".join(parts[: i + 1])
-        if stat.S_ISLNK(info.st_mode) or (root / ".git").is_dir() and _is_link_in_index(root, shown):
-            raise RecordError(f"{name}: {shown} is a symbolic link; records are written only "
-                              "through real folders, so nothing was recorded")
-        if i < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):
-            raise RecordError(f"{name}: {shown} is a file, not a folder; nothing was recorded")
-        if i == len(parts) - 1:
-            raise RecordError(f"{name}: record {rel} already exists and records are never "
-                              "rewritten; nothing was recorded")
-
-
-def _is_link_in_index(work: Path, part: str) -> bool:
-    # Checked out with core.symlinks=false, a link is a plain file; git's index still knows it.
-    listed = run_git(["ls-files", "-s", "--", part], cwd=work, check=False).stdout
-    return any(line.startswith("120000 ") for line in listed.splitlines())
+    found = unsafe_component(root, rel)
+    if found is not None:
+        part, what = found
+        if (root / ".git").is_dir() and is_link_in_index(root, part):
+            what = "a symbolic link"
+        raise RecordError(f"{name}: {part} is {what} there; records are written only through "
+                          "real folders, so nothing was recorded")
+    if os.path.lexists(root / rel):
+        raise RecordError(f"{name}: record {rel} already exists and records are never "
+                          "rewritten; nothing was recorded")
 
 
 def _write_new(root: Path, rel: str, text: str, name: str) -> None:
