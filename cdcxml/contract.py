@@ -48,6 +48,9 @@ class ExpectedResponse:
     empty: bool = False
     fault: bool = False
     faultcode: str | None = None
+    # The response's message element, as a Clark name ("{ns}local"): the SOAP Body's first child
+    # or the document's root. Documents with this element answer the interaction.
+    element: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +344,8 @@ def _read_response(el: etree._Element, iid: str, name: str) -> ExpectedResponse:
     if body == "empty" and fault in ("true", "1"):
         raise fail("a response cannot be both empty and a fault")
     return ExpectedResponse(code, el.get("content-type"), empty=body == "empty",
-                            fault=fault in ("true", "1"), faultcode=faultcode)
+                            fault=fault in ("true", "1"), faultcode=faultcode,
+                            element=_element_name(el, iid, name))
 
 
 def _read_states(el: etree._Element, iid: str, name: str) -> tuple[State, ...]:
@@ -360,6 +364,28 @@ def _read_states(el: etree._Element, iid: str, name: str) -> tuple[State, ...]:
             params.append((p.get("name"), "".join(p.itertext())))
         states.append(State(st.get("name"), tuple(params)))
     return tuple(states)
+
+
+def _element_name(resp_el: etree._Element, iid: str, name: str) -> str | None:
+    """``element="p:Name"`` as a Clark name: the prefix in scope, else one bound by ``sch:ns``."""
+    value = (resp_el.get("element") or "").strip()
+    if not value:
+        return None
+    if value.startswith("{"):
+        return value
+    prefix, _, local = value.rpartition(":")
+    if not prefix:
+        return local  # an unprefixed name is in no namespace, as in the contract's XPath
+    uri = resp_el.nsmap.get(prefix)
+    if uri is None:
+        root = resp_el.getroottree().getroot()
+        uri = next((el.get("uri") for el in root
+                    if isinstance(el.tag, str) and etree.QName(el).localname == "ns"
+                    and el.get("prefix") == prefix), None)
+    if uri is None:
+        raise ContractError(f"interaction {iid!r}: response element {value!r} uses the undeclared "
+                            f"prefix {prefix!r}", path=name, line=resp_el.sourceline)
+    return f"{{{uri}}}{local}"
 
 
 # Namespaces of the contract itself: an inline body does not carry them unless it uses them.

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from ..checking import check_documents, compile_all
+from ..checking import check_documents, compile_all, contract_prefixes
 from ..report import jsonout, svrl, text
 from ..sources import load_contracts
-from .common import emit, format_option, output_option
+from .common import emit, format_option, hints_for, interaction_option, output_option
 from .limits_opt import limit_options
 from .sources_opt import contracts_option
 
@@ -17,6 +17,7 @@ from .sources_opt import contracts_option
 @click.command("validate")
 @contracts_option
 @click.option("--phase", help="Run only this phase of each contract (#ALL, #DEFAULT or an id).")
+@interaction_option
 @click.option("--xsd", "xsd_path",
               help="Also validate each document (a SOAP body's payload) against this XSD.")
 @limit_options
@@ -26,7 +27,8 @@ from .sources_opt import contracts_option
 @format_option("text", "json", "svrl")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
-def command(contracts, phase, xsd_path, budget, require_match, fmt, output, documents):
+def command(contracts, phase, interaction, xsd_path, budget, require_match, fmt, output,
+            documents):
     """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
@@ -43,8 +45,9 @@ def command(contracts, phase, xsd_path, budget, require_match, fmt, output, docu
         from ..xsd import load_xsd
         from ..xsd.payload import xsd_check
 
-        xsd = xsd_check(load_xsd(xsd_path))
-    reports = list(check_documents(documents, loaded, phase=phase, xsd=xsd, svrl=as_svrl,
+        xsd = xsd_check(load_xsd(xsd_path), prefixes=contract_prefixes(loaded))
+    hints = hints_for(loaded, interaction)
+    reports = list(check_documents(documents, loaded, phase=phase, xsd=xsd, svrl=as_svrl, hints=hints,
                                    budget=budget))
     if as_svrl:
         # SVRL has no place for a document that could not be checked: that goes to stderr.

@@ -48,6 +48,9 @@ def _headers(ctx, param, values):
               help=f"Total time one request may take [default: {DEFAULT_TIMEOUT:g}].")
 @click.option("--retries", type=click.IntRange(min=0),
               help="Retries after a connection error (never after a response) [default: 0].")
+@click.option("--wsdl", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The provider's WSDL: each request's operation, SOAPAction and SOAP version are "
+                   "checked against it before sending; a call to an operation it lacks fails.")
 @click.option("--state-url", help="Where provider states are set up (POST of JSON).")
 @click.option("--max-body-bytes", type=click.IntRange(min=1), metavar="N",
               help=f"Largest response body accepted [default: {DEFAULT_MAX_BYTES}].")
