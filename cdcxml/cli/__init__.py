@@ -41,9 +41,11 @@ def _register() -> None:
         batch_cmd,
         compile_cmd,
         contrast_cmd,
+        deploy_cmd,
         impact_cmd,
         init_cmd,
         lint_cmd,
+        matrix_cmd,
         obligations_cmd,
         package_cmd,
         publish_cmd,
@@ -57,6 +59,9 @@ def _register() -> None:
                    package_cmd, publish_cmd, pull_cmd, batch_cmd,
                    contrast_cmd, obligations_cmd, impact_cmd, xsd2sch_cmd):
         main.add_command(module.command)
+    main.add_command(deploy_cmd.record_command)
+    main.add_command(deploy_cmd.gate_command)
+    main.add_command(matrix_cmd.command)
 
 
 _register()

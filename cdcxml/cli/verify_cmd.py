@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..config import find_config, load_config, parse_header
+from ..deploy.recording import build_passes
 from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..report.junit import render_junit
@@ -19,6 +20,7 @@ from ..verify import verify
 from ..verify.settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, tls_given
 from .common import cannot_write
 from .limits_opt import limit_options
+from .record_opt import record_options, start_recording
 from .sources_opt import installed_option
 
 
@@ -66,7 +68,8 @@ def _headers(ctx, param, values):
               help="Report format [default: text].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to this file; a summary still goes to standard output.")
-def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, **cli) -> None:
+@record_options
+def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording, **cli) -> None:
     """Call the provider with every consumer's interactions and check the responses."""
     cfg_file = Path(config_path) if config_path else find_config()
     cfg = load_config(cfg_file)
@@ -89,11 +92,15 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, **cli) -> 
             # A bare Schematron file is a valid contract, but verify has nothing to send for it.
             click.echo(f"cdcxml: note: {contract.name}: no cdc:interaction, so nothing is sent for "
                        f"{contract.consumer}", err=True)
+    recorder = start_recording(recording, contracts, config=cfg_file, settings=cfg.contracts,
+                               consumers=run.consumers, interactions=run.interactions)
     results_iter = verify(contracts, run, budget=budget)
     started = datetime.now(UTC)
     stream = run.format == "text" and run.output is None
     results = []
     for result in results_iter:
+        if recorder is not None:
+            result = recorder.mark(result)
         results.append(result)
         if stream:
             click.echo(text_line(result))
@@ -115,4 +122,7 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, **cli) -> 
             except OSError as err:
                 raise cannot_write(err, run.output) from err
             click.echo(text_summary(results))
-    sys.exit(0 if all(r.valid for r in results) else 1)
+    if recorder is not None and recorder.settings.record:
+        for path in recorder.publish(results):
+            click.echo(f"cdcxml: recorded {path}", err=True)
+    sys.exit(0 if build_passes(results) else 1)

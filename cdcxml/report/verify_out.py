@@ -37,7 +37,10 @@ def problems(r: InteractionResult) -> list[str]:
 def text_line(r: InteractionResult) -> str:
     """The line (and indented detail lines) for one consumer × interaction."""
     status = f" {r.status}" if r.status is not None else ""
-    head = f"{_LABEL[r.outcome]:<5} {r.consumer} / {r.interaction}  {r.method} {r.url}{status}"
+    label = _LABEL[r.outcome]
+    if r.pending and not r.valid:
+        label = f"{label} (pending)"
+    head = f"{label:<5} {r.consumer} / {r.interaction}  {r.method} {r.url}{status}"
     return "\n".join([head, *(f"      {p}" for p in problems(r))])
 
 
@@ -47,6 +50,10 @@ def text_summary(results: Sequence[InteractionResult]) -> str:
     lines = [f"{len(results)} interaction{'s' if len(results) != 1 else ''}: "
              f"{counts[PASSED]} passed, {counts[FAILED]} failed, {counts[ERROR]} error"
              f"{'s' if counts[ERROR] != 1 else ''}"]
+    forgiven = [r for r in results if r.pending and r.outcome == FAILED]
+    if forgiven:
+        lines.append(f"{len(forgiven)} of the failures are of pending contracts (never passed on "
+                     "the provider's main line): reported, not failing the build")
     broken = broken_consumers(results)
     if not broken:
         lines.append("No consumer would break.")
@@ -105,6 +112,7 @@ def result_to_dict(r: InteractionResult) -> dict:
         "phase": r.phase,
         "state": r.state,
         "elapsed": round(r.elapsed, 6),
+        "pending": r.pending,
     })
     return d
 

@@ -56,6 +56,7 @@ class InteractionResult:
     description: str | None = None
     elapsed: float = 0.0
     body_excerpt: bytes = b""
+    pending: bool = False  # its contract has never passed on the provider's main line
 
     @property
     def outcome(self) -> str:
