@@ -83,3 +83,17 @@ def unsafe_component(root: Path, rel: str | Path) -> tuple[str, str] | None:
         if i < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):
             return shown, "a file, not a folder"
     return None
+
+
+def contained_path(target: str | Path, folder: str | Path, *, what: str, path: str | None = None,
+                   line: int | None = None, error: type | None = None) -> Path:
+    """``target`` resolved, if it lies :func:`within` ``folder``; else ``error`` in one line.
+
+    ``error`` is a :class:`~cdcxml.errors.CdcxmlError` subclass naming ``path`` and ``line``.
+    """
+    from .errors import InputError
+
+    if not within(target, folder):
+        raise (error or InputError)(f"{what} of {str(target)!r} refused: it leaves the folder "
+                                    f"{Path(folder).name}/", path=path, line=line)
+    return Path(target).resolve()

@@ -364,16 +364,16 @@ def test_standard_input_is_one_document_read_by_the_parent():
 
 
 def test_an_unexpected_failure_on_one_document_is_its_entry(monkeypatch):
-    from cdcxml.batch import workers
+    from cdcxml import checking
 
-    real = workers.check_document
+    real = checking.check_document
 
     def flaky(tree, name, *args, **kwargs):
         if name.endswith("006-extra-element.xml"):
             raise ValueError("something odd\nsecond line")
         return real(tree, name, *args, **kwargs)
 
-    monkeypatch.setattr(workers, "check_document", flaky)
+    monkeypatch.setattr(checking, "check_document", flaky)
     spec = Spec.of(load_contracts([CONTRACTS]))
     reports = {Path(d.path).name: d for d in check_all([CAPTURES], spec, jobs=1)}
     assert reports["006-extra-element.xml"].error == "could not be checked: ValueError: something odd"

@@ -91,8 +91,14 @@ def is_container(name: str) -> bool:
 
 def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIMITS,
              read: bool = True) -> Iterator[Capture]:
-    """Every document the paths name, in order; with ``read=False`` archive bytes are not kept."""
-    for item in paths:
+    """Every document the paths name, in order; with ``read=False`` archive bytes are not kept.
+
+    A named path that does not exist (or a pattern matching nothing) is an InputError, raised
+    before the first document.
+    """
+    from ..checking import require_inputs
+
+    for item in require_inputs(paths, globs=True):
         name = str(item)
         if name == "-":
             # Read here: a worker process does not share this process's standard input.

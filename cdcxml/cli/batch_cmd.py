@@ -16,10 +16,11 @@ import click
 
 from ..batch import ArchiveLimits, Spec, Tally, check_all, count, default_jobs, read_jsonl
 from ..batch.inputs import DEFAULT_LIMITS as DEFAULT_ARCHIVE_LIMITS
-from ..errors import InputError
+from ..checking import compile_all
 from ..fsutil import file_mode
 from ..report.batch_out import WRITERS
 from ..sources import load_contracts
+from .common import cannot_write
 from .limits_opt import limit_options
 
 
@@ -76,7 +77,7 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
         sink.close()
     except OSError as err:  # a full disk: the previous report stays as it was
         sink.discard()
-        raise _write_error(err, output) from err
+        raise cannot_write(err, output) from err
     if fmt == "jsonl":
         for line in tally.text_lines():
             click.echo(line, err=True)
@@ -90,9 +91,7 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
 def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
          ctrl_c: _CtrlC, archives: ArchiveLimits):
     """Load, check and write the documents; returns what the closing summary needs."""
-    loaded = load_contracts(contracts)
-    for c in loaded:
-        c.compiled(phase)
+    loaded = compile_all(load_contracts(contracts), phase)
     if xsd:
         from ..xsd import load_xsd
 
@@ -122,7 +121,7 @@ def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume,
             try:
                 writer.document(d)
             except OSError as err:  # a full disk
-                raise _write_error(err, output) from err
+                raise cannot_write(err, output) from err
             tally.add(d)
             progress.step()
             if (fail_fast and not d.valid) or ctrl_c.pressed:
@@ -134,10 +133,6 @@ def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume,
         progress.close()
     reports.close()
     return tally, writer, sink
-
-
-def _write_error(err: OSError, output: str | None) -> InputError:
-    return InputError(f"cannot write the report: {err.strerror or err}", path=output or "<stdout>")
 
 
 class _CtrlC:

@@ -20,13 +20,18 @@ output_option = click.option("--output", "-o", "output", type=click.Path(dir_oka
                              help="Write the report to this file instead of standard output.")
 
 
+def cannot_write(err: OSError, output: str | None) -> InputError:
+    """The error for a report that could not be written (to ``output``, or standard output)."""
+    return InputError(f"cannot write the report: {err.strerror or err}", path=output or "<stdout>")
+
+
 def emit(data: str | bytes, output: str | None) -> None:
     """Write a report to ``output`` atomically, or to standard output."""
     if output:
         try:
             write_atomic(output, data)
         except OSError as err:
-            raise InputError(f"cannot write the report: {err.strerror or err}", path=output) from err
+            raise cannot_write(err, output) from err
         return
     if isinstance(data, bytes):
         sys.stdout.buffer.write(data)
