@@ -202,8 +202,11 @@ def test_a_tar_bz2_stream_bomb_is_refused_at_once(work, bomb, limit):
     data = bomb()
     assert len(data) < 4 * 1024 * 1024
     (work / "bomb.tar.bz2").write_bytes(data)
+    alone, _ = batch(work, "doc.xml", memory_mb=512)
     ran, entries = batch(work, "bomb.tar.bz2", "doc.xml", memory_mb=512)
-    assert ran.seconds < 5, ran.seconds
+    # Refused within a second or two of what the run takes without the archive (start-up and
+    # compiling the contract alone can take seconds on a loaded machine).
+    assert ran.seconds < alone.seconds + 2, (ran.seconds, alone.seconds)
     assert entries["doc.xml"]["valid"] is True
     assert limit in entries["bomb.tar.bz2"]["error"], entries["bomb.tar.bz2"]
 
