@@ -7,13 +7,16 @@ import sys
 import click
 
 from ..checking import document_paths
-from ..errors import CdcxmlError, InputError, RunError
+from ..errors import CdcxmlError, RunError
 from ..limits import guard
 from ..report import jsonout, svrl, text
-from ..sources import load_contracts
+from ..results import Summary
 from ..xmlio import parse_file
-from .common import emit, format_option, output_option
+from .common import emit, format_option, loaded, note, output_option, verbosity
 from .sources_opt import contracts_option
+
+# What ``batch`` reads and ``validate`` does not: archives and HTTP captures.
+_BATCH_ONLY = (".zip", ".har", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz", ".jar")
 
 
 @click.command("validate")
@@ -25,15 +28,22 @@ from .sources_opt import contracts_option
               metavar="SECONDS", help="Stop a document's check after this long (0: no limit).")
 @click.option("--memory-limit", type=click.IntRange(min=0), default=4096, show_default=True,
               metavar="MB", help="Stop a document's check beyond this much memory (0: no limit).")
-@format_option("text", "json", "svrl")
+@format_option("text", "json", "junit", "svrl")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
 def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, documents):
-    """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
+    """Run contracts (Schematron) on XML documents: files, directories or - for stdin.
+
+    Archives (zip, tar) and HAR captures are read by ``cdcxml batch``.
+    """
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
-    loaded = load_contracts(contracts)
-    for c in loaded:
+    for name in documents:
+        if name.lower().endswith(_BATCH_ONLY):
+            raise click.UsageError(f"{name} is an archive or HTTP capture: validate reads XML "
+                                   f"documents; use 'cdcxml batch' for zip, tar and HAR files")
+    contracts = loaded(contracts)
+    for c in contracts:
         c.compiled(phase, svrl=fmt == "svrl")
     if fmt == "svrl":
         items, ok = [], True
@@ -44,7 +54,7 @@ def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, d
                 click.echo(f"cdcxml: {err}", err=True)
                 ok = False
                 continue
-            for c in loaded:
+            for c in contracts:
                 try:
                     outcome = c.compiled(phase, svrl=True).run(tree)
                 except RunError as err:
@@ -54,7 +64,7 @@ def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, d
                 # informational reports do not break a contract, as in the other formats
                 ok = ok and all(f.informational for f in outcome.findings)
                 items.append((name, c.consumer, outcome.svrl()))
-        _write(svrl.render(items), output)
+        emit(svrl.render(items), output)
         sys.exit(0 if ok else 1)
     xsd = None
     if xsd_path:
@@ -65,13 +75,37 @@ def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, d
     budget = guard.Budget(time_limit or None, memory_limit * guard.MB or None)
     if not guard.available():
         budget = guard.Budget()
-    reports = list(guard.validate(documents, loaded, phase=phase, xsd=xsd, budget=budget))
-    _write(jsonout.render(reports) if fmt == "json" else text.render(reports), output)
+    reports = list(guard.validate(documents, contracts, phase=phase, xsd=xsd, budget=budget))
+    summary = Summary()
+    for r in reports:
+        summary = summary.add(r)
+    if fmt == "text":
+        lines = [line for r in reports for line in text.document_lines(r)]
+        if verbosity() > 0:
+            lines.extend(f"{r.path}: ok" for r in reports if r.valid)
+        if output is not None or verbosity() >= 0:  # a report file is always whole
+            lines.append(text.summary_line(summary))
+        emit("".join(f"{line}\n" for line in lines), output)
+    elif fmt == "json":
+        emit(jsonout.render(reports), output)
+    else:
+        emit(_junit(reports), output)
+    if output:
+        note(text.summary_line(summary))
     sys.exit(0 if all(r.valid for r in reports) else 1)
 
 
-def _write(data: str | bytes, output: str | None) -> None:
-    try:
-        emit(data, output)
-    except OSError as err:
-        raise InputError(f"cannot write the report: {err.strerror or err}", path=output) from err
+def _junit(reports) -> str:
+    """The batch JUnit report (a test suite per consumer, a test case per document)."""
+    import io
+
+    from ..batch import Tally
+    from ..report.batch_out import JUnitWriter
+
+    out, tally = io.StringIO(), Tally()
+    writer = JUnitWriter(out)
+    for r in reports:
+        writer.document(r)
+        tally.add(r)
+    writer.finish(tally)
+    return out.getvalue()
