@@ -8,7 +8,6 @@ import click
 
 from ..sources.repository import installed_source
 
-
 CONTRACT_HELP = ("Contract source (repeatable): a file, a directory, git+URL@REF[#subdirectory=DIR] "
                  "or installed:PROVIDER (installed contract packages); see also --installed.")
 

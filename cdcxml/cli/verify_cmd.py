@@ -19,7 +19,8 @@ from ..sources.lock import pinned_contracts
 from ..verify import verify
 from ..verify.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from .limits_opt import limit_options
-from .sources_opt import installed_option
+from .common import OUTPUT_HELP, note
+from .sources_opt import CONTRACT_HELP, installed_option
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +99,8 @@ def _headers(ctx, param, values):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Configuration file (default: ./cdcxml.toml when it exists).")
 @click.option("--base-url", help="Where the provider runs, e.g. http://localhost:8080.")
-@click.option("-c", "--contracts", multiple=True, metavar="SOURCE",
-              help="A contract file or a directory of them; repeat for more.")
+@click.option("-c", "--contract", "contracts", multiple=True, metavar="SOURCE", help=CONTRACT_HELP)
+@click.option("--contracts", "contracts_alias", multiple=True, hidden=True)  # the old spelling
 @installed_option("contracts")
 @click.option("--consumer", "consumers", multiple=True, metavar="NAME",
               help="Only this consumer's contracts; repeat for more.")
@@ -127,9 +128,10 @@ def _headers(ctx, param, values):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]),
               help="Report format [default: text].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the report to this file; a summary still goes to standard output.")
-def command(config_path, fmt, budget, **cli) -> None:
+              help=OUTPUT_HELP)
+def command(config_path, fmt, budget, contracts_alias, **cli) -> None:
     """Call the provider with every consumer's interactions and check the responses."""
+    cli["contracts"] = (*contracts_alias, *cli["contracts"])
     cfg_file = Path(config_path) if config_path else find_config()
     cfg = load_config(cfg_file)
     cli["format"] = fmt
@@ -179,5 +181,5 @@ def command(config_path, fmt, budget, **cli) -> None:
             except OSError as err:
                 raise CdcxmlError(f"cannot write the report: {err.strerror or err}",
                                   path=run.output) from err
-            click.echo(text_summary(results))
+            note(text_summary(results))
     sys.exit(0 if all(r.valid for r in results) else 1)
