@@ -54,19 +54,59 @@ def check_document(
     return DocumentReport(name, tuple(reports), xsd=xsd(tree) if xsd else None)
 
 
+_ONE_DOCUMENT = (str, Path, bytes, bytearray, memoryview, etree._ElementTree, etree._Element)
+
+
 def validate(
-    documents: str | Path | Iterable[str | Path],
-    contracts: Contract | Sequence[Contract],
+    documents,
+    contracts: Contract | str | Path | Iterable[Contract | str | Path],
     *,
     phase: str | None = None,
     xsd: Callable[[etree._ElementTree], XsdReport] | None = None,
 ) -> Iterator[DocumentReport]:
-    """Check each document against every contract; unreadable documents become error entries."""
+    """Check each document against every contract; unreadable documents become error entries.
+
+    ``documents`` is what :meth:`Contract.validate` takes (a path, a str path, bytes, an lxml tree
+    or element), or an iterable of those; paths may be directories (their ``*.xml`` and
+    ``*.soap``) or ``-`` for standard input. ``contracts`` is a :class:`Contract`, a contract
+    source (file, directory, ``git+URL@REF``, ``installed:NAME``), or an iterable of those; sources
+    are loaded (and compiled) before any document is read.
+    """
     # One path or one contract is not a sequence of them (a str would iterate by character).
-    if isinstance(documents, str | Path):
+    if isinstance(documents, _ONE_DOCUMENT):
         documents = [documents]
-    if isinstance(contracts, Contract):
+    contracts = _contracts(contracts)
+    for doc in documents:
+        if not isinstance(doc, str | Path):  # bytes or a tree: already in memory
+            yield _in_memory(doc, contracts, phase=phase, xsd=xsd)
+            continue
+        yield from _files([doc], contracts, phase=phase, xsd=xsd)
+
+
+def _contracts(contracts) -> list[Contract]:
+    if isinstance(contracts, Contract | str | Path):
         contracts = [contracts]
+    out: list[Contract] = []
+    for c in contracts:
+        if isinstance(c, Contract):
+            out.append(c)
+        else:
+            from .sources import load_contracts
+
+            out.extend(load_contracts([c]))  # loading compiles
+    return out
+
+
+def _in_memory(doc, contracts, *, phase, xsd) -> DocumentReport:
+    name = "<bytes>" if isinstance(doc, bytes | bytearray | memoryview) else None
+    try:
+        tree = xmlio.load(doc)
+    except CdcxmlError as err:
+        return DocumentReport(err.path or name or "<document>", error=_one_line(err))
+    return check_document(tree, name or xmlio.display_name(tree), contracts, phase=phase, xsd=xsd)
+
+
+def _files(documents, contracts, *, phase, xsd) -> Iterator[DocumentReport]:
     for name in document_paths(documents):
         try:
             tree = xmlio.parse_file(name)
