@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 
-
 @click.command("package")
 @click.argument("sources", nargs=-1, required=True, metavar="CONTRACT_OR_DIR...")
 @click.option("--version", "version", required=True, metavar="V",

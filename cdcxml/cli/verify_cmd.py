@@ -18,8 +18,8 @@ from ..sources import load_contracts
 from ..sources.lock import pinned_contracts
 from ..verify import verify
 from ..verify.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
-from .limits_opt import limit_options
 from .common import OUTPUT_HELP, note
+from .limits_opt import limit_options
 from .sources_opt import CONTRACT_HELP, installed_option
 
 
