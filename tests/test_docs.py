@@ -87,3 +87,47 @@ def test_the_docs_index_links_every_reference_file():
     for cited in re.findall(r"docs/([\w-]+\.md)", (ROOT / "cdcxml").joinpath(
             "report", "jsonout.py").read_text(encoding="utf-8")):
         assert (DOCS / cited).is_file()
+
+
+EXAMPLE_README = ROOT / "examples" / "productsearch" / "README.md"
+
+
+def _console_blocks(text: str) -> list[list[tuple[str, list[str]]]]:
+    """Each ```console block as (command, expected output lines) pairs."""
+    blocks = []
+    for body in re.findall(r"```console\n(.*?)```", text, re.S):
+        steps: list[tuple[str, list[str]]] = []
+        for line in body.splitlines():
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            elif steps:
+                steps[-1][1].append(line)
+        blocks.append(steps)
+    return blocks
+
+
+def test_the_example_walkthrough_needs_no_activated_venv():
+    for steps in _console_blocks(EXAMPLE_README.read_text(encoding="utf-8")):
+        for command, _ in steps:
+            first = command.split()[0]
+            assert first not in ("cdcxml", "python", "pytest", "pip"), command
+
+
+def test_the_example_walkthrough_offline_steps_print_what_it_shows(tmp_path):
+    import sys
+
+    text = EXAMPLE_README.read_text(encoding="utf-8").split("## Verifying the provider")[0]
+    venv_bin = Path(sys.executable).parent
+    before = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
+                            text=True).stdout
+    for steps in _console_blocks(text):
+        for command, expected in steps:
+            if command == "echo $?":
+                continue
+            line = command.replace(".venv/bin/", f"{venv_bin}/")
+            done = subprocess.run(["bash", "-c", line], cwd=ROOT, capture_output=True, text=True)
+            shown = (done.stdout + done.stderr).splitlines()
+            assert shown == expected, command
+    after = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
+                           text=True).stdout
+    assert after == before  # nothing written into the repository
