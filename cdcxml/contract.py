@@ -11,6 +11,7 @@ from lxml import etree
 
 from . import xmlio
 from .errors import ContractError
+from .fsutil import within
 from .results import ContractReport
 
 CDC_NS = "urn:cdcxml:contract:1"
@@ -123,11 +124,15 @@ class Contract:
         """Compile every phase now, so errors surface before any document is read."""
         self.compiled(None)
 
-    def validate(self, doc, *, phase: str | None = None) -> ContractReport:
-        """Run the contract on a document (a path, bytes, or an lxml tree)."""
+    def validate(self, doc, *, phase: str | None = None, svrl: bool = False) -> ContractReport:
+        """Run the contract on a document (a path, bytes, or an lxml tree).
+
+        With ``svrl`` the report also carries the run as an SVRL document (serialized).
+        """
         tree = xmlio.load(doc)
-        findings = self.compiled(phase).run(tree).findings
-        return ContractReport(self.consumer, self.name, findings, phase)
+        outcome = self.compiled(phase, svrl=svrl).run(tree)
+        document = etree.tostring(outcome.svrl()) if svrl else None
+        return ContractReport(self.consumer, self.name, outcome.findings, phase, svrl=document)
 
     def run_svrl(self, doc, *, phase: str | None = None) -> etree._ElementTree:
         """Run the contract and return the full SVRL document."""
@@ -267,7 +272,7 @@ def _read_body_file(href: str, path: Path | None, name: str, line: int | None) -
                             path=name, line=line)
     base = path.resolve().parent
     target = (base / href).resolve()
-    if not target.is_relative_to(base):
+    if not within(target, base):
         raise ContractError(f"request href {href!r} points outside the contract's folder",
                             path=name, line=line)
     try:

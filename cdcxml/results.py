@@ -71,6 +71,7 @@ class ContractReport:
     contract: str
     findings: tuple[Finding, ...] = ()
     phase: str | None = None
+    svrl: bytes | None = field(default=None, repr=False, compare=False)  # the run as SVRL, if asked
 
     @property
     def failures(self) -> tuple[Finding, ...]:

@@ -174,7 +174,7 @@ def test_archive_limits_make_entries_not_crashes(tmp_path):
     capped = list(captures([archive], limits=ArchiveLimits(max_members=3)))
     assert [c.error for c in capped[:3]] == [None, None, None]
     assert capped[3].name == str(archive)
-    assert capped[3].error == "more than 3 members; the rest were not read"
+    assert capped[3].error == "more than 3 members (limit max_members); the rest were not read"
     assert len(capped) == 4
 
 
@@ -374,16 +374,16 @@ def test_standard_input_is_one_document_read_by_the_parent():
 
 
 def test_an_unexpected_failure_on_one_document_is_its_entry(monkeypatch):
-    from cdcxml.batch import workers
+    from cdcxml import checking
 
-    real = workers.check_document
+    real = checking.check_document
 
     def flaky(tree, name, *args, **kwargs):
         if name.endswith("006-extra-element.xml"):
             raise ValueError("something odd\nsecond line")
         return real(tree, name, *args, **kwargs)
 
-    monkeypatch.setattr(workers, "check_document", flaky)
+    monkeypatch.setattr(checking, "check_document", flaky)
     spec = Spec.of(load_contracts([CONTRACTS]))
     reports = {Path(d.path).name: d for d in check_all([CAPTURES], spec, jobs=1)}
     assert reports["006-extra-element.xml"].error == "could not be checked: ValueError: something odd"

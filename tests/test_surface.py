@@ -118,9 +118,10 @@ def test_the_progress_bar_redraws_at_most_ten_times_a_second(monkeypatch):
             pass
 
     monkeypatch.setattr(sys, "stderr", Terminal())
-    monkeypatch.setattr(batch_cmd, "count", lambda paths: 60_000)
+    monkeypatch.setattr(batch_cmd, "count", lambda paths, limits: 60_000)
     now = [0.0]
-    progress = batch_cmd._Progress([], skip_total=0, clock=lambda: now[0])
+    progress = batch_cmd._Progress([], skip_total=0, limits=batch_cmd.DEFAULT_ARCHIVE_LIMITS,
+                                   clock=lambda: now[0])
     for _ in range(60_000):  # 60,000 documents in 6 seconds
         now[0] += 0.0001
         progress.step()

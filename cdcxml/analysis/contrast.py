@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .. import xmlio
-from ..checking import check_document, document_paths
+from ..checking import check_documents
 from ..contract import Contract
-from ..errors import CdcxmlError
-from ..limits.guard import Budget, RunawayError
-from ..limits.pool import GuardedMap
+from ..limits.guard import Budget
 from ..results import DocumentReport
 from ..xsd.payload import xsd_check
 from .results import (
@@ -40,39 +37,9 @@ def contrast(documents: Iterable[str | Path], contracts: Sequence[Contract], xsd
     With a ``budget``, each document is read and checked in a worker process under that time and
     memory limit; a check over it is the document's error, and a line in ``stopped``.
     """
-    check = xsd_check(xsd)
-    items = [(name, _stdin() if name == "-" else None) for name in document_paths(documents)]
-
-    def one(item: tuple[str, bytes | CdcxmlError | None]) -> DocumentReport:
-        return _check_one(*item, contracts, phase, check)
-
-    with GuardedMap(one, budget) as guarded:
-        answers = guarded.map(items)
-    reports, stopped = [], []
-    for (name, _), answer in zip(items, answers, strict=True):
-        if isinstance(answer, RunawayError):
-            stopped.append(f"{name}: {answer.message}")
-            answer = DocumentReport(name, error=answer.message)
-        reports.append(answer)
+    stopped: list[str] = []
+    reports = list(check_documents(documents, contracts, phase=phase, xsd=xsd_check(xsd),
+                                   budget=budget, stopped=stopped))
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
     return Contrast(str(xsd.path), consumers, tuple(ContrastRow(r, category(r)) for r in reports),
                     tuple(stopped))
-
-
-def _stdin() -> bytes | CdcxmlError:
-    # Read here: a worker process does not share this process's standard input.
-    try:
-        return xmlio.read_bytes("-")
-    except CdcxmlError as err:
-        return err
-
-
-def _check_one(name: str, data: bytes | CdcxmlError | None, contracts: Sequence[Contract],
-               phase: str | None, check: Callable) -> DocumentReport:
-    try:
-        if isinstance(data, CdcxmlError):
-            raise data
-        tree = xmlio.parse_file(name) if data is None else xmlio.parse_bytes(data, name)
-    except CdcxmlError as err:  # a document that cannot be read: reported, the run goes on
-        return DocumentReport(name, error=(f"line {err.line}: " if err.line else "") + err.message)
-    return check_document(tree, name, contracts, phase=phase, xsd=check)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from ..checking import check_document
 from ..contract import Contract
-from ..limits.guard import Budget, RunawayError
+from ..limits import settle
+from ..limits.guard import Budget
 from ..limits.pool import GuardedMap
 from ..results import DocumentReport, Finding, Location
 from ..xsd.payload import xsd_check
@@ -77,13 +78,9 @@ def _derived_name(name: str, new_xsd) -> str:
 
 def _reports(answers: list, names: list[str], which: str, stopped: list[str]
              ) -> tuple[DocumentReport, ...]:
-    out = []
-    for name, answer in zip(names, answers, strict=True):
-        if isinstance(answer, RunawayError):
-            stopped.append(f"{name} ({which}): {answer.message}")
-            answer = DocumentReport(name, error=answer.message)
-        out.append(answer)
-    return tuple(out)
+    return tuple(settle(answer, f"{name} ({which})", stopped,
+                        lambda reason, name=name: DocumentReport(name, error=reason))
+                 for name, answer in zip(names, answers, strict=True))
 
 
 def impact_of_documents(contracts: Sequence[Contract], old: Sequence[Sample], new: Sequence[Sample],
@@ -123,10 +120,9 @@ def impact_of_schemas(contracts: Sequence[Contract], samples: Sequence[Sample], 
         answers = guarded.map([("derive", n) for n in range(len(samples))])
     derivations, new_reports = [], []
     for name, answer in zip(names, answers, strict=True):
-        if isinstance(answer, RunawayError):
-            stopped.append(f"{_derived_name(name, new_xsd)}: {answer.message}")
-            answer = (Derivation(name, problems=(answer.message,)),
-                      DocumentReport(_derived_name(name, new_xsd), error=answer.message))
+        derived = _derived_name(name, new_xsd)
+        answer = settle(answer, derived, stopped, lambda reason, name=name, derived=derived: (
+            Derivation(name, problems=(reason,)), DocumentReport(derived, error=reason)))
         derivations.append(answer[0])
         new_reports.append(answer[1])
     return Impact(_consumer_impacts(consumers, old_reports, tuple(new_reports)), old_reports,

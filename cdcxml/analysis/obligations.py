@@ -17,7 +17,8 @@ from .. import xmlio
 from ..checking import document_paths
 from ..contract import Contract
 from ..errors import RunError
-from ..limits.guard import Budget, RunawayError
+from ..limits import settle
+from ..limits.guard import Budget
 from ..limits.pool import GuardedMap
 from ..xsd.payload import payload_element
 from .mutate import CONTENT, KINDS, PRESENCE, TYPE, kinds, mutant
@@ -98,10 +99,7 @@ _MUTATED = {PRESENCE: "removed", CONTENT: "emptied", TYPE: "retyped"}
 
 def _settle(answer, what: str, stopped: list[str]) -> tuple[str, ...] | None:
     """A check's failed assertions; one stopped at its limit fails as a contract that cannot run."""
-    if isinstance(answer, RunawayError):
-        stopped.append(f"{what}: {answer.message}")
-        return (f"error: {answer.message}",)
-    return answer
+    return settle(answer, what, stopped, lambda reason: (f"error: {reason}",))
 
 
 def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *,

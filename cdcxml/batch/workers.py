@@ -23,11 +23,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import soap, xmlio
-from ..checking import check_document
+from .. import soap
+from ..checking import DocumentCheck, compile_all
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
-from ..limits.guard import Budget, RunawayError
+from ..limits import settle
+from ..limits.guard import Budget
 from ..limits.pool import GuardedMap
 from ..results import (
     ContractReport,
@@ -88,10 +89,9 @@ class Checker:
     """Compiled contracts (and the XSD) of a spec, ready to check many documents."""
 
     def __init__(self, spec: Spec):
-        self.contracts = [Contract(Path(c.path) if c.path else None, c.source, c.info)
-                          for c in spec.contracts]
-        for c in self.contracts:
-            c.compiled(spec.phase)
+        self.contracts = compile_all(
+            (Contract(Path(c.path) if c.path else None, c.source, c.info) for c in spec.contracts),
+            spec.phase)
         self.phase = spec.phase
         self.checked = 0  # documents this process checked with these compiled contracts
         self._guards: dict[Budget, GuardedMap] = {}
@@ -100,6 +100,8 @@ class Checker:
             from ..xsd import load_xsd
 
             self._xsd = load_xsd(spec.xsd, allow=spec.xsd_allow)
+        self.document = DocumentCheck(tuple(self.contracts), spec.phase,
+                                      xsd=self.xsd if self._xsd is not None else None)
 
     def xsd(self, tree: etree._ElementTree) -> XsdReport:
         """The XSD's verdict; a SOAP envelope is unwrapped to the message it carries."""
@@ -124,15 +126,14 @@ class Checker:
         if capture.error is not None:
             return DocumentReport(capture.name, error=capture.error)
         try:
-            data = capture.read()
+            try:
+                data = capture.read()
+            except CdcxmlError as err:
+                data = err
             base = None
             if capture.path and capture.path != "-":
                 base = Path(capture.path).resolve().as_uri()
-            tree = xmlio.parse_bytes(data, capture.name, base_url=base)
-            return check_document(tree, capture.name, self.contracts, phase=self.phase,
-                                  xsd=self.xsd if self._xsd is not None else None)
-        except CdcxmlError as err:
-            return DocumentReport(capture.name, error=_one_line(err))
+            return self.document.read(capture.name, data, base_url=base)
         except MemoryError:
             raise
         except Exception as err:  # one odd document must not end a run of a million
@@ -150,7 +151,7 @@ class Checker:
         if not budget.active:
             return [self.check(c) for c in captures]
         answers = self.bounded(budget).map(captures)
-        return [DocumentReport(c.name, error=a.message) if isinstance(a, RunawayError) else a
+        return [settle(a, c.name, None, lambda reason, name=c.name: DocumentReport(name, error=reason))
                 for c, a in zip(captures, answers, strict=True)]
 
 
@@ -170,10 +171,6 @@ def _unexpected(capture: Capture, err: BaseException) -> DocumentReport:
     reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
     return DocumentReport(capture.name, error=f"could not be checked: "
                                               f"{type(err).__name__}: {reason}".rstrip(": "))
-
-
-def _one_line(err: CdcxmlError) -> str:
-    return (f"line {err.line}: " if err.line else "") + err.message
 
 
 _checkers: dict[str, Checker] = {}

@@ -9,15 +9,18 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from ..batch import Spec, Tally, check_all, count, default_jobs, read_jsonl
+from ..batch import ArchiveLimits, Spec, Tally, check_all, count, default_jobs, read_jsonl
+from ..batch.inputs import DEFAULT_LIMITS as DEFAULT_ARCHIVE_LIMITS
+from ..checking import compile_all
 from ..fsutil import file_mode
 from ..report import text
 from ..report.batch_out import WRITERS
-from .common import OUTPUT_HELP, loaded, note, verbosity, write_error
+from .common import OUTPUT_HELP, cannot_write, loaded, note, verbosity
 from .limits_opt import limit_options
 from .sources_opt import contracts_option
 
@@ -41,21 +44,42 @@ REDRAW_EVERY = 0.1
 @click.option("--resume", is_flag=True,
               help="Continue a --format jsonl --output FILE run: skip the documents it holds.")
 @limit_options
+@click.option("--archive-max-members", type=click.IntRange(min=1),
+              default=DEFAULT_ARCHIVE_LIMITS.max_members, show_default=True,
+              help="Members one archive or HAR file may hold, documents or not.")
+@click.option("--archive-max-member-bytes", type=click.IntRange(min=1),
+              default=DEFAULT_ARCHIVE_LIMITS.max_member_bytes, show_default=True,
+              help="Bytes of one archive member.")
+@click.option("--archive-max-total-bytes", type=click.IntRange(min=1),
+              default=DEFAULT_ARCHIVE_LIMITS.max_total_bytes, show_default=True,
+              help="Bytes one archive may hold or inflate to, all members counted.")
+@click.option("--archive-max-ratio", type=click.IntRange(min=1),
+              default=DEFAULT_ARCHIVE_LIMITS.max_ratio, show_default=True,
+              help="How many times its size a compressed tar archive may inflate to.")
+@click.option("--archive-max-seconds", type=click.FloatRange(min=0, min_open=True),
+              default=DEFAULT_ARCHIVE_LIMITS.max_seconds, show_default=True,
+              help="Seconds reading one archive may take (its documents' checks not counted).")
 @click.argument("paths", nargs=-1, required=True)
-def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget, paths):
+def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget,
+            archive_max_members, archive_max_member_bytes, archive_max_total_bytes,
+            archive_max_ratio, archive_max_seconds, paths):
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
         raise click.UsageError("--resume continues a run written with --format jsonl --output FILE")
+    archives = replace(DEFAULT_ARCHIVE_LIMITS, max_members=archive_max_members,
+                       max_member_bytes=archive_max_member_bytes,
+                       max_total_bytes=archive_max_total_bytes, max_ratio=archive_max_ratio,
+                       max_seconds=archive_max_seconds)
     with _CtrlC() as ctrl_c:
         tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
-                                   resume, paths, budget, ctrl_c)
+                                   resume, paths, budget, ctrl_c, archives)
     interrupted = ctrl_c.pressed
     try:
         writer.finish(tally, interrupted=interrupted)
         sink.close()
     except OSError as err:  # a full disk: the previous report stays as it was
         sink.discard()
-        raise write_error(err, output) from err
+        raise cannot_write(err, output) from err
     if fmt == "jsonl" and verbosity() >= 0:
         for line in tally.text_lines():
             click.echo(line, err=True)
@@ -69,11 +93,9 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
 
 
 def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
-         ctrl_c: _CtrlC):
+         ctrl_c: _CtrlC, archives: ArchiveLimits):
     """Load, check and write the documents; returns what the closing summary needs."""
-    contracts = loaded(contracts)
-    for c in contracts:
-        c.compiled(phase)
+    contracts = compile_all(loaded(contracts), phase)
     if xsd:
         from ..xsd import load_xsd
 
@@ -92,12 +114,14 @@ def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume,
     try:
         sink = _Sink(output, append=resume, direct=fmt == "jsonl")
     except OSError as err:  # a folder that does not exist, a file where a folder should be
-        raise write_error(err, output) from err
+        raise cannot_write(err, output) from err
     writer = WRITERS[fmt](sink.stream)
     if ctrl_c.pressed:  # Ctrl-C while the contracts were loading: report that nothing was done
         return tally, writer, sink
-    progress = _Progress(paths, skip_total=sum(skip.values()), quiet=verbosity() < 0)
-    reports = check_all(paths, spec, jobs=jobs or default_jobs(), scheduler=scheduler, skip=skip)
+    progress = _Progress(paths, skip_total=sum(skip.values()), limits=archives,
+                         quiet=verbosity() < 0)
+    reports = check_all(paths, spec, jobs=jobs or default_jobs(), scheduler=scheduler, skip=skip,
+                        limits=archives)
     try:
         for d in reports:
             if sink.to_terminal and _prints(d):
@@ -105,7 +129,7 @@ def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume,
             try:
                 writer.document(d)
             except OSError as err:  # a full disk
-                raise write_error(err, output) from err
+                raise cannot_write(err, output) from err
             tally.add(d)
             progress.step()
             if (fail_fast and not d.valid) or ctrl_c.pressed:
@@ -191,14 +215,15 @@ class _Sink:
 class _Progress:
     """A bar with rate and ETA on a terminal's stderr; nothing when stderr is not a terminal."""
 
-    def __init__(self, paths, *, skip_total: int, quiet: bool = False, clock=time.monotonic):
+    def __init__(self, paths, *, skip_total: int, limits: ArchiveLimits, quiet: bool = False,
+                 clock=time.monotonic):
         self.bar = None
         if quiet or not sys.stderr.isatty():
             return
         self.clock = clock
         self.pending = 0
         self.drawn = float("-inf")
-        total = max(0, count(paths) - skip_total)
+        total = max(0, count(paths, limits=limits) - skip_total)
         self.start = clock()
         self.done = 0
         self.bar = click.progressbar(length=total, label="checking", file=sys.stderr,

@@ -74,7 +74,7 @@ def emit(data: str | bytes, output: str | None) -> None:
         try:
             write_atomic(output, data)
         except OSError as err:
-            raise write_error(err, output) from err
+            raise cannot_write(err, output) from err
         return
     if isinstance(data, bytes):
         sys.stdout.buffer.write(data)
@@ -83,7 +83,7 @@ def emit(data: str | bytes, output: str | None) -> None:
         click.echo(data, nl=False)
 
 
-def write_error(err: OSError, output: str | None) -> InputError:
+def cannot_write(err: OSError, output: str | None) -> InputError:
     """The one-line error for a report (or any output) that cannot be written."""
     if isinstance(err, InputError):
         return err

@@ -27,14 +27,13 @@ def command(xsd_path, contracts, phase, budget, fmt, output, documents):
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import contrast
+    from ..checking import compile_all
     from ..report import analysis as out
     from ..report.html import contrast_html
     from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = load_contracts(contracts)
-    for c in loaded:
-        c.compiled(phase)
+    loaded = compile_all(load_contracts(contracts), phase)
     result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, budget=budget)
     say_stopped(result.stopped)
     render = {"json": out.contrast_json, "junit": out.contrast_junit, "html": contrast_html}

@@ -33,6 +33,7 @@ def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, 
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import impact_of_documents, impact_of_schemas, load_samples
+    from ..checking import compile_all
     from ..report import analysis as out
     from ..report.html import impact_html
     from ..sources import load_contracts
@@ -47,9 +48,7 @@ def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, 
         raise click.UsageError("give --old-xsd, --new-xsd and --sample, or --old and --new")
     if samples and not by_schema:
         raise click.UsageError("--sample is used with --old-xsd and --new-xsd")
-    loaded = load_contracts(contracts)
-    for c in loaded:
-        c.compiled(phase)
+    loaded = compile_all(load_contracts(contracts), phase)
     if by_schema:
         result = impact_of_schemas(loaded, load_samples(samples), load_xsd(old_xsd),
                                    load_xsd(new_xsd), phase=phase, budget=budget)

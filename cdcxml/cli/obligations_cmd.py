@@ -27,14 +27,13 @@ def command(contracts, samples, xsd_path, phase, budget, fmt, output):
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import find_obligations, load_samples
+    from ..checking import compile_all
     from ..report import analysis as out
     from ..report.html import obligations_html
     from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = load_contracts(contracts)
-    for c in loaded:
-        c.compiled(phase)
+    loaded = compile_all(load_contracts(contracts), phase)
     xsd = load_xsd(xsd_path) if xsd_path else None
     result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd, budget=budget)
     say_stopped(result.stopped)

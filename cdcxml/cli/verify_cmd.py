@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..config import VerifySettings, find_config, load_config, parse_header
-from ..errors import CdcxmlError, ConfigError
+from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..report.junit import render_junit
 from ..report.verify_out import render_json, render_text, text_line, text_summary
@@ -18,7 +18,7 @@ from ..sources import load_contracts
 from ..sources.lock import pinned_contracts
 from ..verify import verify
 from ..verify.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
-from .common import OUTPUT_HELP, note
+from .common import OUTPUT_HELP, cannot_write, note
 from .limits_opt import limit_options
 from .sources_opt import CONTRACT_HELP, installed_option
 
@@ -179,7 +179,6 @@ def command(config_path, fmt, budget, contracts_alias, **cli) -> None:
             try:
                 write_atomic(run.output, rendered)
             except OSError as err:
-                raise CdcxmlError(f"cannot write the report: {err.strerror or err}",
-                                  path=run.output) from err
+                raise cannot_write(err, run.output) from err
             note(text_summary(results))
     sys.exit(0 if all(r.valid for r in results) else 1)

@@ -14,9 +14,8 @@ import multiprocessing
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..errors import CdcxmlError
@@ -240,47 +239,4 @@ def _serve(fn: Callable[..., Any], conn, memory: int | None, parent: int) -> Non
             conn.send(("error", CdcxmlError(f"the check's result could not be returned: {err}")))
 
 
-def validate(documents: Iterable[str | Path], contracts: Sequence, *, phase: str | None = None,
-             xsd: Callable | None = None, budget: Budget = Budget()) -> Iterator:  # noqa: B008
-    """:func:`cdcxml.checking.validate`, each document checked under ``budget``.
-
-    A document whose check runs over is reported with the reason as its error; the run goes on.
-    """
-    from .. import xmlio
-    from ..checking import check_document, document_paths
-    from ..checking import validate as unguarded
-    from ..results import DocumentReport
-
-    if not budget.active:
-        yield from unguarded(documents, contracts, phase=phase, xsd=xsd)
-        return
-
-    def one(name: str, data: bytes | None):
-        if data is None:
-            return next(iter(unguarded([name], contracts, phase=phase, xsd=xsd)))
-        try:
-            tree = xmlio.parse_bytes(data, name)
-        except CdcxmlError as err:
-            return DocumentReport(name, error=_one_line(err))
-        return check_document(tree, name, contracts, phase=phase, xsd=xsd)
-
-    with Guard(one, budget) as guard:
-        for name in document_paths(documents):
-            data = None
-            if name == "-":  # the worker has no standard input of its own
-                try:
-                    data = xmlio.read_bytes(name)
-                except CdcxmlError as err:
-                    yield DocumentReport(name, error=_one_line(err))
-                    continue
-            try:
-                yield guard(name, data)
-            except RunawayError as err:
-                yield DocumentReport(name, error=err.message)
-
-
-def _one_line(err: CdcxmlError) -> str:
-    return (f"line {err.line}: " if err.line else "") + err.message
-
-
-__all__ = ["Budget", "Guard", "RunawayError", "available", "validate"]
+__all__ = ["Budget", "Guard", "RunawayError", "available"]
