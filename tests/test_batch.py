@@ -220,11 +220,14 @@ def test_xsd_sees_the_soap_payload_and_the_summary_contrasts():
     docs = {Path(d["path"]).name: d for d in report["documents"]}
     assert docs["010-envelope-ok.xml"]["xsd"] == {"valid": True, "errors": []}
     xsd_error = docs["011-envelope-no-name.xml"]["xsd"]["errors"][0]
-    assert xsd_error.startswith("line 5: ")  # the Product element, as lined in the envelope
+    # The offending element, as lined in the envelope: Price, standing where Name should be.
+    assert (xsd_error["line"], xsd_error["location"]) == (
+        7, "/soap:Envelope[1]/soap:Body[1]/p:Products[1]/p:Product[1]/p:Price[1]")
     assert docs["006-extra-element.xml"]["xsd"]["valid"] is False
     assert report["summary"] == {"documents": 11, "valid": 2, "invalid": 4, "errors": 5}
     assert report["batch"]["xsd_vs_contracts"] == {
-        "both-accept": 2, "xsd-only": 1, "consumers-only": 0, "both-reject": 3}
+        "both-accept": 2, "xsd-only": 1, "consumers-only": 0, "both-reject": 3,
+        "soap-fault": 0}
     assert report["interrupted"] is False
     consumers = {c["consumer"]: c for c in report["batch"]["consumers"]}
     marketing = consumers["marketing"]

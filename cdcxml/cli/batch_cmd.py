@@ -20,7 +20,7 @@ from ..checking import compile_all
 from ..fsutil import file_mode
 from ..report import text
 from ..report.batch_out import WRITERS
-from .common import OUTPUT_HELP, cannot_write, loaded, note, verbosity
+from .common import OUTPUT_HELP, cannot_write, hints_for, interaction_option, loaded, note, verbosity
 from .limits_opt import limit_options
 from .sources_opt import contracts_option
 
@@ -33,6 +33,7 @@ REDRAW_EVERY = 0.1
 @click.option("--xsd", type=click.Path(dir_okay=False),
               help="Also validate against this XSD (SOAP envelopes are unwrapped for it).")
 @click.option("--phase", help="Run only this phase of each contract.")
+@interaction_option
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes; 0 (the default) uses every core.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
@@ -60,8 +61,8 @@ REDRAW_EVERY = 0.1
               default=DEFAULT_ARCHIVE_LIMITS.max_seconds, show_default=True,
               help="Seconds reading one archive may take (its documents' checks not counted).")
 @click.argument("paths", nargs=-1, required=True)
-def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget,
-            archive_max_members, archive_max_member_bytes, archive_max_total_bytes,
+def command(contracts, xsd, phase, interaction, jobs, scheduler, fmt, output, fail_fast, resume,
+            budget, archive_max_members, archive_max_member_bytes, archive_max_total_bytes,
             archive_max_ratio, archive_max_seconds, paths):
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
@@ -71,8 +72,8 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
                        max_total_bytes=archive_max_total_bytes, max_ratio=archive_max_ratio,
                        max_seconds=archive_max_seconds)
     with _CtrlC() as ctrl_c:
-        tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
-                                   resume, paths, budget, ctrl_c, archives)
+        tally, writer, sink = _run(contracts, xsd, (phase, interaction), jobs, scheduler, fmt,
+                                   output, fail_fast, resume, paths, budget, ctrl_c, archives)
     interrupted = ctrl_c.pressed
     try:
         writer.finish(tally, interrupted=interrupted)
@@ -92,15 +93,17 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
     sys.exit(0 if s.invalid == 0 and s.errors == 0 else 1)
 
 
-def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
+def _run(contracts, xsd, phases, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
          ctrl_c: _CtrlC, archives: ArchiveLimits):
     """Load, check and write the documents; returns what the closing summary needs."""
+    phase, interaction = phases
     contracts = compile_all(loaded(contracts), phase)
+    hints_for(contracts, interaction)  # an interaction no contract has stops the run here
     if xsd:
         from ..xsd import load_xsd
 
         load_xsd(xsd)  # a broken schema stops the run here, before any worker starts
-    spec = Spec.of(contracts, phase=phase, xsd=xsd, budget=budget)
+    spec = Spec.of(contracts, phase=phase, xsd=xsd, budget=budget, interaction=interaction)
 
     tally = Tally()
     skip: Counter[str] = Counter()

@@ -95,3 +95,20 @@ def wrote(output: str | None, summary: str) -> None:
     """After a report written with -o: the summary on standard error (standard output stays empty)."""
     if output:
         note(summary)
+
+
+interaction_option = click.option(
+    "--interaction", metavar="ID",
+    help="Check every document as the response to this interaction, under its phase, in each "
+         "contract that has it (others choose as usual).")
+
+
+def hints_for(contracts, interaction: str | None):
+    """The phase-choice hints of ``--interaction``; an id no contract has is a usage error."""
+    from ..interactions import NO_HINTS, Hints, known_interaction
+
+    if interaction is None:
+        return NO_HINTS
+    if not known_interaction(contracts, interaction):
+        raise click.UsageError(f"no contract has an interaction {interaction!r}")
+    return Hints(interaction=interaction)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import emit, format_option, output_option
+from .common import emit, format_option, hints_for, interaction_option, output_option
 from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
@@ -21,11 +21,12 @@ from .sources_opt import contracts_option
 @click.option("--new", "new_docs", multiple=True, help="The same response after the change (repeatable).")
 @click.option("--xsd", "xsd_path", help="With --old/--new: the schema XSD-validating consumers hold.")
 @click.option("--phase", help="Run only this phase of each contract.")
+@interaction_option
 @limit_options
 @format_option("text", "json", "junit", "html")
 @output_option
-def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, phase, budget, fmt,
-            output):
+def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, phase, interaction,
+            budget, fmt, output):
     """Which consumers a change breaks, by which assertion, and who breaks only through the XSD.
 
     Give --old-xsd, --new-xsd and --sample, or --old and --new documents. Exits 1 when a consumer
@@ -49,13 +50,14 @@ def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, 
     if samples and not by_schema:
         raise click.UsageError("--sample is used with --old-xsd and --new-xsd")
     loaded = compile_all(load_contracts(contracts), phase)
+    hints = hints_for(loaded, interaction)
     if by_schema:
         result = impact_of_schemas(loaded, load_samples(samples), load_xsd(old_xsd),
-                                   load_xsd(new_xsd), phase=phase, budget=budget)
+                                   load_xsd(new_xsd), phase=phase, hints=hints, budget=budget)
     else:
         result = impact_of_documents(loaded, load_samples(old_docs), load_samples(new_docs),
                                      xsd=load_xsd(xsd_path) if xsd_path else None, phase=phase,
-                                     budget=budget)
+                                     hints=hints, budget=budget)
     say_stopped(result.stopped)
     render = {"json": out.impact_json, "junit": out.impact_junit, "html": impact_html}
     emit(render.get(fmt, out.impact_text)(result), output)

@@ -25,7 +25,7 @@ from lxml import etree
 
 from .. import xmlio
 from ..contract import CDC_NS
-from ..errors import CdcxmlError, ContractError
+from ..errors import CdcxmlError, ContractError, InputError
 from ..fsutil import within
 
 CACHE_DIR_NAME = ".cdcxml-cache"
@@ -290,7 +290,11 @@ def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None =
         own = snapshot / tag["provider"] / tag["consumer"]
         if own.is_dir():
             folder = own
-    files = contracts_only(contract_files(folder), snapshot)
+    try:
+        files = contracts_only(contract_files(folder), snapshot)
+    except InputError as err:
+        # Named by the source, not by the cache folder it was checked out to.
+        raise RepositoryError(f"{source}: no contracts in this source at {commit[:12]}") from err
     return ResolvedSource(source, "git", snapshot, tuple(files), commit=commit, ref=spec.ref)
 
 
