@@ -223,15 +223,64 @@ def _stdin() -> bytes | CdcxmlError:
         return err
 
 
+_ONE_DOCUMENT = (str, Path, bytes, bytearray, memoryview, etree._ElementTree, etree._Element)
+
+
 def validate(
-    documents: str | Path | Iterable[str | Path],
-    contracts: Contract | Sequence[Contract],
+    documents,
+    contracts: Contract | str | Path | Iterable[Contract | str | Path],
     *,
     phase: str | None = None,
     xsd: XsdCheck | None = None,
     budget: Budget = Budget(),  # noqa: B008 - immutable
     hints: Hints = NO_HINTS,
 ) -> Iterator[DocumentReport]:
-    """Check each document against every contract; unreadable documents become error entries."""
-    return check_documents(documents, contracts, phase=phase, xsd=xsd, budget=budget, hints=hints)
+    """Check each document against every contract; unreadable documents become error entries.
 
+    ``documents`` is what :meth:`Contract.validate` takes (a path, a str path, bytes, an lxml tree
+    or element), or an iterable of those; paths may be directories (their ``*.xml`` and
+    ``*.soap``) or ``-`` for standard input. ``contracts`` is a :class:`Contract`, a contract
+    source (file, directory, ``git+URL@REF``, ``installed:NAME``), or an iterable of those; sources
+    are loaded (and so compiled) before any document is read.
+    """
+    # One document or one contract is not a sequence of them (a str would iterate by character).
+    if isinstance(documents, _ONE_DOCUMENT):
+        documents = [documents]
+    documents = list(documents)
+    contracts = _contracts(contracts)
+    if all(isinstance(d, str | Path) for d in documents):
+        return check_documents(documents, contracts, phase=phase, xsd=xsd, budget=budget,
+                               hints=hints)
+    return _mixed(documents, contracts, phase=phase, xsd=xsd, budget=budget, hints=hints)
+
+
+def _mixed(documents, contracts, *, phase, xsd, budget, hints) -> Iterator[DocumentReport]:
+    """Documents in memory (bytes, trees) checked here, paths through :func:`check_documents`."""
+    check = DocumentCheck(tuple(contracts), phase, None, xsd, hints=hints)
+    for doc in documents:
+        if isinstance(doc, str | Path):
+            yield from check_documents([doc], contracts, phase=phase, xsd=xsd, budget=budget,
+                                       hints=hints)
+            continue
+        name = "<bytes>" if isinstance(doc, bytes | bytearray | memoryview) else None
+        try:
+            tree = xmlio.load(doc)
+        except CdcxmlError as err:
+            yield DocumentReport(err.path or name or "<document>", error=err.local)
+            continue
+        yield check.tree(tree, name or xmlio.display_name(tree))
+
+
+def _contracts(contracts) -> list[Contract]:
+    """Contracts as given, and the contracts of any sources among them."""
+    if isinstance(contracts, Contract | str | Path):
+        contracts = [contracts]
+    out: list[Contract] = []
+    for c in contracts:
+        if isinstance(c, Contract):
+            out.append(c)
+        else:
+            from .sources import load_contracts
+
+            out.extend(load_contracts([c]))  # loading compiles
+    return out

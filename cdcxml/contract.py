@@ -1,4 +1,4 @@
-"""A contract: one Schematron file plus its ``cdc`` metadata (DESIGN.md §4)."""
+"""A contract: one Schematron file plus its ``cdc`` metadata (docs/contract-format.md)."""
 
 from __future__ import annotations
 
@@ -131,7 +131,10 @@ class Contract:
         return str(self.path) if self.path else f"<{self.consumer}>"
 
     def __repr__(self) -> str:
-        return f"<Contract {self.consumer!r} for {self.provider!r} v{self.version}>"
+        provider = f" for {self.provider!r}" if self.provider else " (no provider named)"
+        version = f" v{self.version}" if self.version else ""
+        where = f" at {str(self.path)!r}" if self.path else ""
+        return f"<Contract of {self.consumer!r}{provider}{version}{where}>"
 
     # -- running --------------------------------------------------------------------------------
     def compiled(self, phase: str | None = None, *, svrl: bool = False):
@@ -216,13 +219,22 @@ def vacuous_findings(outcome, tree: etree._ElementTree) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-def load_contract(path: str | Path) -> Contract:
-    """Load a contract (or plain Schematron) file."""
+def load_contract(path: str | Path, *, compile: bool = True) -> Contract:
+    """Load a contract (or plain Schematron) file and compile it.
+
+    Compiling here means a contract the engine cannot run (an XSLT 2 query binding, a broken
+    XPath, a missing include) is an error at load, not at the first document; the compiled form
+    is cached, so nothing is compiled twice. ``compile=False`` only reads the file and its
+    metadata (what ``publish`` and ``package`` need).
+    """
     p = Path(path)
     source = xmlio.read_bytes(p)
     tree = xmlio.parse_bytes(source, str(p), base_url=p.resolve().as_uri())
     info = read_info(tree, default_consumer=p.stem, path=p)
-    return Contract(p, source, info)
+    contract = Contract(p, source, info)
+    if compile:
+        contract.check()
+    return contract
 
 
 def contract_from_bytes(source: bytes, *, name: str = "contract", base: Path | None = None) -> Contract:

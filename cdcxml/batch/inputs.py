@@ -448,25 +448,27 @@ def _har_entry(har: str, index: int, entry, budget: _Budget, read: bool) -> Capt
     media = content.get("mimeType") or _header(response, "content-type")
     if not is_xml_media_type(media):
         return None
-    url = str((entry.get("request") or {}).get("url") or "")
-    member = f"{har}!{index}:{url[:budget.limits.max_name]}"
+    url = str((entry.get("request") or {}).get("url") or "")[:budget.limits.max_name]
+    # NAME#INDEX (the entry's index in log.entries): no colon, so "name:line:" stays parseable.
+    member = f"{har}#{index}"
+    said = f"response to {url}: " if url else ""
     text = content.get("text")
     if text is None:
-        return Capture(member, error="response body was not recorded in the HAR file")
+        return Capture(member, error=f"{said}body was not recorded in the HAR file")
     if not isinstance(text, str):
-        return Capture(member, error="response body is not a string")
+        return Capture(member, error=f"{said}body is not a string")
     if not read:
         return Capture(member, data=b"")
     if content.get("encoding") == "base64":
         try:
             data = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
-            return Capture(member, error="response body is not valid base64")
+            return Capture(member, error=f"{said}body is not valid base64")
     else:
         data = text.encode("utf-8", "surrogatepass")
     problem = budget.take(data)
     if problem:
-        return Capture(member, error=problem)
+        return Capture(member, error=f"{said}{problem}")
     request = entry.get("request") or {}
     return Capture(member, data=data, soap_action=_soap_action(request),
                    request_path=urlparse(url).path or None)

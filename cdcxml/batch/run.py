@@ -221,7 +221,7 @@ def read_jsonl(path: str | Path) -> tuple[list[DocumentReport], int]:
 
 
 def document_from_dict(d: dict) -> DocumentReport:
-    """A document report back from its DESIGN.md §6 JSON object."""
+    """A document report back from its JSON object (docs/json.md)."""
     xsd = d.get("xsd")
     return DocumentReport(
         path=d["path"],

@@ -8,6 +8,7 @@ import click
 
 from .. import __version__
 from ..errors import CdcxmlError
+from .common import verbosity_options
 
 
 class _Group(click.Group):
@@ -58,6 +59,7 @@ def _register() -> None:
     for module in (init_cmd, validate_cmd, compile_cmd, lint_cmd, verify_cmd,
                    package_cmd, publish_cmd, pull_cmd, batch_cmd,
                    contrast_cmd, obligations_cmd, impact_cmd, xsd2sch_cmd):
+        module.command.params.extend(verbosity_options())
         main.add_command(module.command)
     main.add_command(deploy_cmd.record_command)
     main.add_command(deploy_cmd.gate_command)

@@ -18,10 +18,10 @@ from ..sources import load_contracts
 from ..sources.lock import pinned_contracts
 from ..verify import verify
 from ..verify.settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, tls_given
-from .common import cannot_write
+from .common import OUTPUT_HELP, cannot_write, note
 from .limits_opt import limit_options
 from .record_opt import record_options, start_recording
-from .sources_opt import installed_option
+from .sources_opt import CONTRACT_HELP, installed_option
 
 
 def _headers(ctx, param, values):
@@ -35,8 +35,8 @@ def _headers(ctx, param, values):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Configuration file (default: ./cdcxml.toml when it exists).")
 @click.option("--base-url", help="Where the provider runs, e.g. http://localhost:8080.")
-@click.option("-c", "--contracts", multiple=True, metavar="SOURCE",
-              help="A contract file or a directory of them; repeat for more.")
+@click.option("-c", "--contract", "contracts", multiple=True, metavar="SOURCE", help=CONTRACT_HELP)
+@click.option("--contracts", "contracts_alias", multiple=True, hidden=True)  # the old spelling
 @installed_option("contracts")
 @click.option("--consumer", "consumers", multiple=True, metavar="NAME",
               help="Only this consumer's contracts; repeat for more.")
@@ -67,10 +67,12 @@ def _headers(ctx, param, values):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]),
               help="Report format [default: text].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the report to this file; a summary still goes to standard output.")
+              help=OUTPUT_HELP)
 @record_options
-def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording, **cli) -> None:
+def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording, contracts_alias,
+            **cli) -> None:
     """Call the provider with every consumer's interactions and check the responses."""
+    cli["contracts"] = (*contracts_alias, *cli["contracts"])
     cfg_file = Path(config_path) if config_path else find_config()
     cfg = load_config(cfg_file)
     # The command line is laid over [verify] of the configuration: one settings value.
@@ -121,7 +123,7 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording,
                 write_atomic(run.output, rendered)
             except OSError as err:
                 raise cannot_write(err, run.output) from err
-            click.echo(text_summary(results))
+            note(text_summary(results))
     if recorder is not None and recorder.settings.record:
         for path in recorder.publish(results):
             click.echo(f"cdcxml: recorded {path}", err=True)

@@ -1,4 +1,4 @@
-"""Text, JSON and JUnit for contrast, obligations and impact (DESIGN.md §9)."""
+"""Text, JSON and JUnit for contrast, obligations and impact (docs/json.md, docs/cli.md)."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ class TextWriter(Writer):
 
 
 class JsonWriter(Writer):
-    """The DESIGN.md §6 document, streamed: one document object per line inside the array."""
+    """The JSON report of docs/json.md, streamed: one document object per line inside the array."""
 
     def __init__(self, out: TextIO):
         super().__init__(out)
@@ -80,7 +80,7 @@ class JsonWriter(Writer):
 
 
 class JsonlWriter(Writer):
-    """One DESIGN.md §6 document object per line, flushed, so a cut-off run can be resumed."""
+    """One document object of docs/json.md per line, flushed, so a cut-off run can be resumed."""
 
     def document(self, d: DocumentReport) -> list[str]:
         self.out.write(json.dumps(jsonout.document_to_dict(d), ensure_ascii=False) + "\n")

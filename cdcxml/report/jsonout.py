@@ -1,4 +1,4 @@
-"""The stable JSON shape of DESIGN.md §6."""
+"""The stable JSON shape of docs/json.md."""
 
 from __future__ import annotations
 

@@ -66,12 +66,16 @@ def summary_line(s: Summary) -> str:
             f"{s.invalid} invalid, {s.errors} could not be checked")
 
 
-def render(documents: Iterable[DocumentReport]) -> str:
-    """The whole text report."""
-    lines, summary = [], Summary()
+def render(documents: Iterable[DocumentReport], *, summary: bool = True,
+           holding: bool = False) -> str:
+    """The whole text report; ``holding`` adds a ``path: ok`` line for each document that holds."""
+    lines, total = [], Summary()
     for d in documents:
-        summary = summary.add(d)
+        total = total.add(d)
         lines.extend(phase_lines(d))
         lines.extend(document_lines(d))
-    lines.append(summary_line(summary))
-    return "\n".join(lines) + "\n"
+        if holding and d.valid:
+            lines.append(f"{d.path}: ok")
+    if summary:
+        lines.append(summary_line(total))
+    return "".join(f"{line}\n" for line in lines)

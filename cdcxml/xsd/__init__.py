@@ -1,4 +1,4 @@
-"""Full XSD validation, loaded safely (DESIGN.md §11).
+"""Full XSD validation, loaded safely (docs/safety.md).
 
 Schemas are read with xmlschema, but every schema file — the one named and each one it imports or
 includes — is first read and checked by cdcxml's hardened loader and then handed over from memory.

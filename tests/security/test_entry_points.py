@@ -1,5 +1,5 @@
 """Every command, given a hostile or broken input where it reads one: one clear line naming the
-input, the exit code of DESIGN.md §5, never a traceback, nothing fetched."""
+input, the exit code of docs/exit-codes.md, never a traceback, nothing fetched."""
 
 from __future__ import annotations
 
