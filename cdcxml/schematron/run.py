@@ -11,6 +11,7 @@ from lxml import etree
 
 from .. import results, xmlio
 from ..errors import CdcxmlError, RunError, SchematronError
+from ..fsutil import within
 from .compile import Plan
 from .model import Schema
 from .ns import RUN, SVRL, XML
@@ -159,7 +160,7 @@ class _DocumentResolver(etree.Resolver):
         if parsed.scheme not in ("", "file"):
             raise RunError(f"document({url!r}) refused: only local files may be read")
         path = Path(unquote(parsed.path)).resolve()
-        if not any(path.is_relative_to(f) for f in self.folders):
+        if not any(within(path, f) for f in self.folders):
             raise RunError(f"document({url!r}) refused: outside the contract's folder")
         try:
             data = xmlio.read_bytes(path)

@@ -26,6 +26,7 @@ from lxml import etree
 from .. import xmlio
 from ..contract import CDC_NS
 from ..errors import CdcxmlError, ContractError, InputError
+from ..fsutil import within
 
 CACHE_DIR_NAME = ".cdcxml-cache"
 ENTRY_POINT_GROUP = "cdcxml.contracts"
@@ -282,7 +283,7 @@ def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None =
     folder = snapshot
     if spec.subdirectory:
         folder = snapshot / spec.subdirectory
-        if not folder.resolve().is_relative_to(snapshot.resolve()) or not folder.is_dir():
+        if not within(folder, snapshot) or not folder.is_dir():
             raise RepositoryError(f"{source}: no folder {spec.subdirectory!r} at {commit[:12]}")
     elif spec.ref and (tag := _TAG.match(spec.ref)):
         # A publish tag names one consumer's contracts: read only their folder.
@@ -314,7 +315,7 @@ def resolve_installed(provider: str | None = None, *,
         files = contracts_only(contract_files(folder), folder)
         if provider is not None:
             files = [f for f in files
-                     if _canonical(load_contract(f).provider or "") == _canonical(provider)]
+                     if _canonical(load_contract(f, compile=False).provider or "") == _canonical(provider)]
             if not files:
                 continue
         dist = ep.dist
@@ -383,7 +384,7 @@ def _references(path: Path, root: Path) -> list[Path]:
         if not href or urlsplit(href).scheme:
             continue
         target = (path.parent / href).resolve()
-        if not target.is_relative_to(root):
+        if not within(target, root):
             raise ContractError(f"{href!r} points outside the contract's folder",
                                 path=str(path), line=el.sourceline)
         if not target.is_file():
