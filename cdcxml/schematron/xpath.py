@@ -38,19 +38,47 @@ NODE_TYPES = frozenset({"node", "text", "comment", "processing-instruction"})
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """One lexical token: its kind, text and offset."""
+    """One lexical token: its kind, text and offset.
+
+    Kinds: ``string``, ``number``, ``variable``, ``axis`` (name and ``::``), ``name`` (a name test,
+    ``*`` included), ``function`` and ``nodetype`` (a name before ``(``), ``operator`` (``and``,
+    ``or``, ``div``, ``mod`` and the multiply ``*``), ``op`` (every other symbol) and ``other``.
+    """
 
     kind: str
     text: str
     start: int
 
 
+OPERATOR_NAMES = frozenset({"and", "or", "div", "mod"})
+# Symbols that are XPath operators (§3.7): after one of them, or after "@", "::", "(", "[" or ",",
+# a "*" is a name test and a name is a name test or function; after anything else they are the
+# multiply operator and an operator name.
+_OPERATOR_SYMBOLS = frozenset({"/", "//", "|", "+", "-", "=", "!=", "<", "<=", ">", ">="})
+_OPENERS = frozenset({"@", "(", "[", ","})
+
+
+def _operand_expected(prev: Token | None) -> bool:
+    """Whether a name or ``*`` after ``prev`` starts an operand (XPath 1.0 §3.7, first rule)."""
+    return (prev is None or prev.kind in ("axis", "operator") or prev.text in _OPENERS
+            or prev.text == "::" or prev.text in _OPERATOR_SYMBOLS)
+
+
 def tokens(expr: str) -> Iterator[Token]:
-    """Tokenise an XPath 1.0 expression (whitespace dropped)."""
-    for m in _TOKEN.finditer(expr):
-        kind = m.lastgroup or "other"
-        if kind != "ws":
-            yield Token(kind, m.group(), m.start())
+    """Tokenise an XPath 1.0 expression (whitespace dropped), disambiguated as §3.7 says."""
+    raw = [m for m in _TOKEN.finditer(expr) if m.lastgroup != "ws"]
+    prev: Token | None = None
+    for i, m in enumerate(raw):
+        kind, text = m.lastgroup or "other", m.group()
+        if kind == "name":
+            if not _operand_expected(prev):
+                if text == "*" or text in OPERATOR_NAMES:
+                    kind = "operator"
+            elif i + 1 < len(raw) and raw[i + 1].group() == "(":
+                kind = "nodetype" if text in NODE_TYPES else "function"
+        token = Token(kind, text, m.start())
+        yield token
+        prev = token
 
 
 def variables(expr: str) -> list[str]:
@@ -59,36 +87,19 @@ def variables(expr: str) -> list[str]:
 
 
 def prefixes(expr: str) -> set[str]:
-    """Namespace prefixes an expression uses in name tests and function names."""
+    """Namespace prefixes an expression uses in name tests, function names and variables."""
     found = set()
     for t in tokens(expr):
-        if t.kind == "name" and ":" in t.text:
+        if t.kind in ("name", "function") and ":" in t.text:
             found.add(t.text.split(":", 1)[0])
         elif t.kind == "variable" and ":" in t.text:
             found.add(t.text[1:].split(":", 1)[0])
     return found
 
 
-OPERATOR_NAMES = frozenset({"and", "or", "div", "mod"})
-# After these tokens a name is a name test or function; after anything else, an operator (XPath 3.7).
-_NAME_CONTEXT = frozenset({"@", "::", "(", "[", ",", "/", "//", "|", "+", "-", "=", "!=", "<", "<=",
-                           ">", ">="})
-
-
 def functions(expr: str) -> list[str]:
-    """Names of the functions an expression calls (node-type tests and operators excluded)."""
-    toks = list(tokens(expr))
-    out = []
-    for i, t in enumerate(toks[:-1]):
-        if t.kind != "name" or toks[i + 1].text != "(" or t.text in NODE_TYPES:
-            continue
-        prev = toks[i - 1] if i else None
-        is_operator = (t.text in OPERATOR_NAMES and prev is not None
-                       and prev.text not in _NAME_CONTEXT and prev.kind != "axis"
-                       and not (prev.kind == "name" and prev.text in OPERATOR_NAMES))
-        if not is_operator:
-            out.append(t.text)
-    return out
+    """Names of the functions an expression calls, in order (node-type tests excluded)."""
+    return [t.text for t in tokens(expr) if t.kind == "function"]
 
 
 def rename_variables(expr: str, mapping: Mapping[str, str]) -> str:
@@ -215,7 +226,7 @@ def _final_step(alt: str, resolve: Callable[[str], str | None]) -> StepTest:
     if not core:
         return StepTest("any")
     head = core[0]
-    if head.kind == "name" and len(core) > 1 and core[1].text == "(":
+    if head.kind in ("function", "nodetype"):
         fn = head.text
         if fn in ("text",):
             return StepTest("text") if axis == "child" else StepTest("any")
