@@ -147,10 +147,12 @@ def _unmatched(schema: Schema, samples: Iterable[etree._ElementTree]) -> list[Pr
         for r in p.rules:
             if xp.variables(r.context):
                 continue
-            expr = xp.pattern_to_expression(r.context)
+            exprs = [xp.alternative_expression(alt) for alt in xp.split_union(r.context)]
+            if any(e is None for e in exprs):
+                continue  # no linear expression finds its nodes: not worth a slow guess
             try:
-                finder = etree.XPath(expr, namespaces=dict(r.ns))
-                hit = any(finder(s) for s in samples)
+                finders = [etree.XPath(e, namespaces=dict(r.ns)) for e in exprs]
+                hit = any(f(s) for f in finders for s in samples)
             except etree.XPathError:
                 continue
             if not hit:
