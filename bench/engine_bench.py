@@ -110,7 +110,7 @@ def ccda_like(patterns: int = 433, asserts: int = 2484, extends: int = 554,
         for a in range(n):
             test = rng.choice([
                 f"count(cda:templateId[@root='{oid}'])=1",
-                "cda:code[@code='{0}']".format(rng.randint(1000, 9999)),
+                f"cda:code[@code='{rng.randint(1000, 9999)}']",
                 "count(cda:effectiveTime)=1 and not(cda:effectiveTime/@nullFlavor)",
                 "cda:statusCode[@code='completed' or @code='active']",
                 "not(cda:value) or cda:value[@xsi:type='CD' or @nullFlavor]".replace(

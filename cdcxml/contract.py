@@ -120,16 +120,27 @@ class Contract:
         """Compile every phase now, so errors surface before any document is read."""
         self.compiled(None)
 
-    def validate(self, doc, *, phase: str | None = None) -> ContractReport:
-        """Run the contract on a document (a path, bytes, or an lxml tree)."""
+    def validate(self, doc, *, phase: str | None = None,
+                 source: bytes | None = None) -> ContractReport:
+        """Run the contract on a document (a path, bytes, or an lxml tree); for a tree,
+        ``source`` is the bytes it was parsed from (they make every line exact)."""
         tree = xmlio.load(doc)
-        findings = self.compiled(phase).run(tree).findings
+        findings = self.compiled(phase).run(tree, source=source or _source(doc)).findings
         return ContractReport(self.consumer, self.name, findings, phase)
 
     def run_svrl(self, doc, *, phase: str | None = None) -> etree._ElementTree:
         """Run the contract and return the full SVRL document."""
         tree = xmlio.load(doc)
-        return self.compiled(phase, svrl=True).run(tree).svrl()
+        return self.compiled(phase, svrl=True).run(tree, source=_source(doc)).svrl()
+
+
+def _source(doc) -> bytes | None:
+    """A document's bytes when the caller gave them (a file is read again only if needed)."""
+    if isinstance(doc, bytes | bytearray | memoryview):
+        return bytes(doc)
+    if isinstance(doc, str) and doc.lstrip().startswith("<"):
+        return doc.encode("utf-8")
+    return None
 
 
 def load_contract(path: str | Path) -> Contract:

@@ -262,7 +262,7 @@ def validate(documents: Iterable[str | Path], contracts: Sequence, *, phase: str
             tree = xmlio.parse_bytes(data, name)
         except CdcxmlError as err:
             return DocumentReport(name, error=_one_line(err))
-        return check_document(tree, name, contracts, phase=phase, xsd=xsd)
+        return check_document(tree, name, contracts, phase=phase, xsd=xsd, source=data)
 
     with Guard(one, budget) as guard:
         for name in document_paths(documents):

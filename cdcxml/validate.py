@@ -43,12 +43,14 @@ def check_document(
     *,
     phase: str | None = None,
     xsd: Callable[[etree._ElementTree], XsdReport] | None = None,
+    source: bytes | None = None,
 ) -> DocumentReport:
-    """Run every contract (and the XSD check, if given) on one parsed document."""
+    """Run every contract (and the XSD check, if given) on one parsed document; ``source``, the
+    bytes it was parsed from, makes every line exact."""
     reports = []
     for contract in contracts:
         try:
-            reports.append(contract.validate(tree, phase=phase))
+            reports.append(contract.validate(tree, phase=phase, source=source))
         except RunError as err:
             return DocumentReport(name, tuple(reports), error=f"{contract.consumer}: {err.message}")
     return DocumentReport(name, tuple(reports), xsd=xsd(tree) if xsd else None)

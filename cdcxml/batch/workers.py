@@ -130,7 +130,7 @@ class Checker:
                 base = Path(capture.path).resolve().as_uri()
             tree = xmlio.parse_bytes(data, capture.name, base_url=base)
             return check_document(tree, capture.name, self.contracts, phase=self.phase,
-                                  xsd=self.xsd if self._xsd is not None else None)
+                                  xsd=self.xsd if self._xsd is not None else None, source=data)
         except CdcxmlError as err:
             return DocumentReport(capture.name, error=_one_line(err))
         except MemoryError:
