@@ -73,7 +73,8 @@ class Contract:
         self.info = info
         self.sha256 = hashlib.sha256(source).hexdigest()
         self._params = dict(params or {})
-        self._compiled: dict[tuple[str | None, bool], object] = {}
+        self._compiled: dict[tuple[str | None, bool, bool], object] = {}
+        self.strict = False  # refuse what ISO forbids instead of running it with a warning
 
     # -- metadata -------------------------------------------------------------------------------
     @property
@@ -107,14 +108,21 @@ class Contract:
     # -- running --------------------------------------------------------------------------------
     def compiled(self, phase: str | None = None, *, svrl: bool = False):
         """The compiled Schematron for ``phase`` (cached per contract and by content hash)."""
-        key = (phase, svrl)
+        key = (phase, svrl, self.strict)
         found = self._compiled.get(key)
         if found is None:
             from .schematron import compile_schematron  # the engine loads on first use
 
-            found = compile_schematron(self.source, path=self.path, phase=phase, svrl=svrl)
+            found = compile_schematron(self.source, path=self.path, phase=phase, svrl=svrl,
+                                       strict=self.strict)
             self._compiled[key] = found
         return found
+
+    @property
+    def warnings(self) -> tuple:
+        """What compiling ran although ISO Schematron forbids it, for every phase compiled so far
+        (each a :class:`~cdcxml.schematron.Leniency`, printed ``file:line: warning: ...``)."""
+        return tuple(dict.fromkeys(w for c in self._compiled.values() for w in c.warnings))
 
     def check(self):
         """Compile every phase now, so errors surface before any document is read."""

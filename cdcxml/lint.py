@@ -45,7 +45,8 @@ def lint(contract: Contract, samples: Sequence[etree._ElementTree] = ()) -> list
     phases = [None] + [p.id for p in schema.phases]
     for phase in phases:
         contract.compiled(phase)
-    problems: list[Problem] = []
+    # What compiling ran although ISO forbids it is an error to fix (``--strict`` refuses it).
+    problems: list[Problem] = [Problem(w.where, "error", w.message) for w in contract.warnings]
     problems += _cdc_metadata(contract)
     problems += _unused(schema)
     problems += _shadowed(schema)

@@ -18,6 +18,7 @@ from ..errors import InputError
 from ..fsutil import file_mode
 from ..report.batch_out import WRITERS
 from ..sources import load_contracts
+from .common import echo_warnings, strict_contracts, strict_option
 from .limits_opt import limit_options
 
 
@@ -39,14 +40,16 @@ from .limits_opt import limit_options
 @click.option("--resume", is_flag=True,
               help="Continue a --format jsonl --output FILE run: skip the documents it holds.")
 @limit_options
+@strict_option
 @click.argument("paths", nargs=-1, required=True)
-def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget, paths):
+def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget, strict,
+            paths):
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
         raise click.UsageError("--resume continues a run written with --format jsonl --output FILE")
     with _CtrlC() as ctrl_c:
         tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
-                                   resume, paths, budget, ctrl_c)
+                                   resume, paths, budget, ctrl_c, strict)
     interrupted = ctrl_c.pressed
     try:
         writer.finish(tally, interrupted=interrupted)
@@ -65,11 +68,12 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
 
 
 def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
-         ctrl_c: _CtrlC):
+         ctrl_c: _CtrlC, strict: bool = False):
     """Load, check and write the documents; returns what the closing summary needs."""
-    loaded = load_contracts(contracts)
+    loaded = strict_contracts(load_contracts(contracts), strict)
     for c in loaded:
         c.compiled(phase)
+    echo_warnings(loaded)
     if xsd:
         from ..xsd import load_xsd
 

@@ -33,3 +33,24 @@ def emit(data: str | bytes, output: str | None) -> None:
         sys.stdout.buffer.flush()
     else:
         click.echo(data, nl=False)
+
+
+strict_option = click.option(
+    "--strict", is_flag=True,
+    help="Refuse what ISO Schematron forbids but other engines run (an xml prefix bound to another "
+         "URI, prefixes bound only by xmlns, extends across patterns, a defaultPhase naming no "
+         "phase); without it they run, with one warning line each.")
+
+
+def strict_contracts(contracts, strict: bool):
+    """Set each contract to compile strictly (or not); returns them."""
+    for contract in contracts:
+        contract.strict = strict
+    return contracts
+
+
+def echo_warnings(contracts) -> None:
+    """One ``file:line: warning: ...`` line on standard error per leniency of each contract."""
+    for contract in contracts:
+        for warning in contract.warnings:
+            click.echo(str(warning), err=True)

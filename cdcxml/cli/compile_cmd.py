@@ -6,7 +6,7 @@ import click
 
 from ..contract import load_contract
 from ..errors import InputError
-from .common import emit
+from .common import echo_warnings, emit, strict_contracts, strict_option
 
 
 @click.command("compile")
@@ -14,9 +14,12 @@ from .common import emit
 @click.option("--phase", help="Compile only this phase.")
 @click.option("--svrl", is_flag=True, help="Include fired-rule records (what SVRL output needs).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the XSLT here.")
-def command(contract, phase, svrl, output):
+@strict_option
+def command(contract, phase, svrl, output, strict):
     """Compile a contract to XSLT 1.0 and print it (or write it with -o)."""
-    compiled = load_contract(contract).compiled(phase, svrl=svrl)
+    (loaded,) = strict_contracts([load_contract(contract)], strict)
+    compiled = loaded.compiled(phase, svrl=svrl)
+    echo_warnings([loaded])
     try:
         emit(compiled.xslt_source, output)
     except OSError as err:

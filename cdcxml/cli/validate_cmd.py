@@ -12,7 +12,7 @@ from ..report import jsonout, svrl, text
 from ..sources import load_contracts
 from ..validate import document_paths
 from ..xmlio import parse_file
-from .common import emit, format_option, output_option
+from .common import echo_warnings, emit, format_option, output_option, strict_contracts, strict_option
 from .sources_opt import contracts_option
 
 
@@ -27,14 +27,16 @@ from .sources_opt import contracts_option
               metavar="MB", help="Stop a document's check beyond this much memory (0: no limit).")
 @format_option("text", "json", "svrl")
 @output_option
+@strict_option
 @click.argument("documents", nargs=-1, required=True)
-def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, documents):
+def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, strict, documents):
     """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
-    loaded = load_contracts(contracts)
+    loaded = strict_contracts(load_contracts(contracts), strict)
     for c in loaded:
         c.compiled(phase, svrl=fmt == "svrl")
+    echo_warnings(loaded)
     if fmt == "svrl":
         items, ok = [], True
         for name in document_paths(documents):

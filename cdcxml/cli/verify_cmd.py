@@ -18,6 +18,7 @@ from ..report.junit import render_junit
 from ..report.verify_out import render_json, render_text, text_line, text_summary
 from ..sources import load_contracts
 from ..verify import verify
+from .common import echo_warnings, strict_contracts, strict_option
 from .limits_opt import limit_options
 from .sources_opt import installed_option
 
@@ -124,11 +125,12 @@ def _headers(ctx, param, values):
 @click.option("--key", type=click.Path(exists=True, dir_okay=False),
               help="Private key of the client certificate, if not in --cert.")
 @limit_options
+@strict_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]),
               help="Report format [default: text].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to this file; a summary still goes to standard output.")
-def command(config_path, fmt, budget, **cli) -> None:
+def command(config_path, fmt, budget, strict, **cli) -> None:
     """Call the provider with every consumer's interactions and check the responses."""
     cfg_file = Path(config_path) if config_path else find_config()
     cfg = load_config(cfg_file)
@@ -142,7 +144,10 @@ def command(config_path, fmt, budget, **cli) -> None:
     else:
         raise ConfigError("no contracts: give -c SOURCE or --installed, or set contracts in "
                           f"[verify] or sources in [contracts] of {cfg_file or 'cdcxml.toml'}")
+    strict_contracts(contracts, strict)
     for contract in contracts:
+        if strict:
+            contract.check()  # refused before any request is sent
         if not contract.interactions and (not run.consumers or contract.consumer in run.consumers):
             # A bare Schematron file is a valid contract, but verify has nothing to send for it.
             click.echo(f"cdcxml: note: {contract.name}: no cdc:interaction, so nothing is sent for "
@@ -161,6 +166,7 @@ def command(config_path, fmt, budget, **cli) -> None:
         results.append(result)
         if stream:
             click.echo(text_line(result))
+    echo_warnings(contracts)
     if stream:
         click.echo("")
         click.echo(text_summary(results))

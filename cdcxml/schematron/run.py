@@ -270,6 +270,7 @@ class Compiled:
 
     # running ------------------------------------------------------------------------------------
     precheck: etree.XPath | None = None  # set by compile_schematron when one XPath can tell
+    warnings: tuple = ()  # Leniency: what compile_schematron ran although ISO forbids it
 
     def run(self, tree: etree._ElementTree, *, source: bytes | None = None) -> Outcome:
         """Apply to a parsed document; ``source``, its bytes, makes every line exact (without
