@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .checking import validate  # noqa: E402
 from .contract import Contract, Interaction, load_contract  # noqa: E402
 from .errors import CdcxmlError, SchematronError  # noqa: E402
 from .results import (  # noqa: E402
@@ -18,7 +19,6 @@ from .results import (  # noqa: E402
     Summary,
     XsdReport,
 )
-from .validate import validate  # noqa: E402
 from .verify import verify  # noqa: E402
 
 __all__ = [

@@ -20,6 +20,16 @@ class CdcxmlError(Exception):
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         return where + self.message
 
+    @property
+    def brief(self) -> str:
+        """The error on one line, naming its file and line: what the command line prints."""
+        return " ".join(str(self).splitlines())
+
+    @property
+    def local(self) -> str:
+        """The error without its file, for a report that already names the document."""
+        return (f"line {self.line}: " if self.line else "") + self.message
+
 
 class UnsafeXMLError(CdcxmlError, ValueError):
     """An XML input was refused by the hardened loader (DOCTYPE, too large, bad encoding...)."""
@@ -51,3 +61,7 @@ class RunError(CdcxmlError, RuntimeError):
 
 class ConfigError(CdcxmlError, ValueError):
     """A configuration file or option is invalid."""
+
+
+class WsdlError(CdcxmlError, ValueError):
+    """A WSDL cannot be read: not WSDL 1.1, a refused or missing import, no usable binding."""

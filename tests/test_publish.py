@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cdcxml.cli import main
-from cdcxml.publish import bundles, is_git_target
+from cdcxml.sources.publish import bundles, is_git_target
 
 DATA = Path(__file__).parent / "data" / "publish"
 RESELLER_V1 = DATA / "reseller-web" / "v1"

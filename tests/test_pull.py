@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from cdcxml.cli import main
 from cdcxml.errors import ConfigError
-from cdcxml.lock import LockMismatchError, pinned_contracts
-from cdcxml.publish import publish
-from cdcxml.repository import GitSpec, parse_git_source
 from cdcxml.sources import load_contracts
+from cdcxml.sources.lock import LockMismatchError, pinned_contracts
+from cdcxml.sources.publish import publish
+from cdcxml.sources.repository import GitSpec, parse_git_source
 
 DATA = Path(__file__).parent / "data" / "publish"
 RESPONSES = DATA / "responses"

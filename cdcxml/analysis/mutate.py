@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from ..soapbody import payload_element
+from ..xsd.payload import payload_element
 from .paths import Path, find, is_attribute
 
 PRESENCE = "presence"

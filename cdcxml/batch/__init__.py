@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .inputs import ArchiveLimits, Capture, captures, count
 from .run import Tally, check_all, read_jsonl
-from .sources import ArchiveLimits, Capture, captures, count
 from .workers import Spec, default_jobs
 
 __all__ = ["ArchiveLimits", "Capture", "Spec", "Tally", "captures", "check_all", "count",

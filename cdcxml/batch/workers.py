@@ -7,7 +7,6 @@ compiles them once however many chunks it is handed.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import multiprocessing
@@ -23,11 +22,13 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import soap, xmlio
+from ..checking import DocumentCheck, compile_all, contract_prefixes
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
-from ..guard import Budget, RunawayError
-from ..guardmap import GuardedMap
+from ..interactions import Hints
+from ..limits import settle
+from ..limits.guard import Budget
+from ..limits.pool import GuardedMap
 from ..results import (
     ContractReport,
     Diagnostic,
@@ -35,10 +36,10 @@ from ..results import (
     Finding,
     Location,
     Property,
+    XsdIssue,
     XsdReport,
 )
-from ..validate import check_document
-from .sources import Capture
+from .inputs import Capture
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +60,13 @@ class Spec:
     xsd: str | None = None
     xsd_allow: str = "sandbox"
     budget: Budget = Budget()  # what checking one document may cost; no limit by default
+    interaction: str | None = None  # --interaction: every document answers it
 
     @classmethod
     def of(cls, contracts: Sequence[Contract], *, phase: str | None = None,
            xsd: str | Path | None = None, xsd_allow: str = "sandbox",
-           budget: Budget = Budget()) -> Spec:  # noqa: B008 - immutable
+           budget: Budget = Budget(), interaction: str | None = None  # noqa: B008 - immutable
+           ) -> Spec:
         """The spec for loaded contracts (and an XSD file)."""
         return cls(
             tuple(ContractSpec(str(c.path) if c.path else None, c.source, c.info)
@@ -72,6 +75,7 @@ class Spec:
             str(xsd) if xsd is not None else None,
             xsd_allow,
             budget,
+            interaction,
         )
 
     @property
@@ -80,7 +84,7 @@ class Spec:
         h = hashlib.sha256()
         for c in self.contracts:
             h.update((c.path or "").encode() + b"\0" + c.source + b"\0")
-        h.update(f"{self.phase}\0{self.xsd}\0{self.xsd_allow}".encode())
+        h.update(f"{self.phase}\0{self.xsd}\0{self.xsd_allow}\0{self.interaction}".encode())
         return h.hexdigest()
 
 
@@ -88,28 +92,26 @@ class Checker:
     """Compiled contracts (and the XSD) of a spec, ready to check many documents."""
 
     def __init__(self, spec: Spec):
-        self.contracts = [Contract(Path(c.path) if c.path else None, c.source, c.info)
-                          for c in spec.contracts]
-        for c in self.contracts:
-            c.compiled(spec.phase)
+        self.contracts = compile_all(
+            (Contract(Path(c.path) if c.path else None, c.source, c.info) for c in spec.contracts),
+            spec.phase)
         self.phase = spec.phase
+        self.interaction = spec.interaction
         self.checked = 0  # documents this process checked with these compiled contracts
         self._guards: dict[Budget, GuardedMap] = {}
         self._xsd = None
         if spec.xsd is not None:
             from ..xsd import load_xsd
+            from ..xsd.payload import xsd_check
 
-            self._xsd = load_xsd(spec.xsd, allow=spec.xsd_allow)
+            self._xsd = xsd_check(load_xsd(spec.xsd, allow=spec.xsd_allow),
+                                  prefixes=contract_prefixes(self.contracts))
+        self.document = DocumentCheck(tuple(self.contracts), spec.phase,
+                                      xsd=self.xsd if self._xsd is not None else None)
 
     def xsd(self, tree: etree._ElementTree) -> XsdReport:
-        """The XSD's verdict; a SOAP envelope is unwrapped to the message it carries."""
-        from ..xsd import validate
-
-        message = soap.payload(tree) if soap.envelope_version(tree) else None
-        if message is not None:
-            # A copy keeps the source lines, so errors still point into the captured envelope.
-            return validate(self._xsd, etree.ElementTree(copy.deepcopy(message)))
-        return validate(self._xsd, tree)
+        """The XSD's verdict on the message a document carries (a fault: the envelope schema's)."""
+        return self._xsd(tree)
 
     def check(self, capture: Capture) -> DocumentReport:
         """Check one capture; anything that stops it is the report's error, never an exception."""
@@ -124,15 +126,17 @@ class Checker:
         if capture.error is not None:
             return DocumentReport(capture.name, error=capture.error)
         try:
-            data = capture.read()
+            try:
+                data = capture.read()
+            except CdcxmlError as err:
+                data = err
             base = None
             if capture.path and capture.path != "-":
                 base = Path(capture.path).resolve().as_uri()
-            tree = xmlio.parse_bytes(data, capture.name, base_url=base)
-            return check_document(tree, capture.name, self.contracts, phase=self.phase,
-                                  xsd=self.xsd if self._xsd is not None else None, source=data)
-        except CdcxmlError as err:
-            return DocumentReport(capture.name, error=_one_line(err))
+            # A HAR entry recorded the request: its SOAPAction and path tell the interaction.
+            hints = Hints(self.phase, self.interaction, capture.soap_action, capture.request_path)
+            return dataclasses.replace(self.document, hints=hints).read(capture.name, data,
+                                                                        base_url=base)
         except MemoryError:
             raise
         except Exception as err:  # one odd document must not end a run of a million
@@ -150,7 +154,7 @@ class Checker:
         if not budget.active:
             return [self.check(c) for c in captures]
         answers = self.bounded(budget).map(captures)
-        return [DocumentReport(c.name, error=a.message) if isinstance(a, RunawayError) else a
+        return [settle(a, c.name, None, lambda reason, name=c.name: DocumentReport(name, error=reason))
                 for c, a in zip(captures, answers, strict=True)]
 
 
@@ -161,8 +165,8 @@ def _by_constructor(cls: type) -> None:
     ForkingPickler.register(cls, lambda obj: (cls, tuple(getattr(obj, n) for n in names)))
 
 
-for _cls in (DocumentReport, ContractReport, Finding, Location, XsdReport, Diagnostic, Property,
-             Capture):
+for _cls in (DocumentReport, ContractReport, Finding, Location, XsdReport, XsdIssue, Diagnostic,
+             Property, Capture):
     _by_constructor(_cls)
 
 
@@ -170,10 +174,6 @@ def _unexpected(capture: Capture, err: BaseException) -> DocumentReport:
     reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
     return DocumentReport(capture.name, error=f"could not be checked: "
                                               f"{type(err).__name__}: {reason}".rstrip(": "))
-
-
-def _one_line(err: CdcxmlError) -> str:
-    return (f"line {err.line}: " if err.line else "") + err.message
 
 
 _checkers: dict[str, Checker] = {}

@@ -6,7 +6,15 @@ import sys
 
 import click
 
-from .common import emit, format_option, output_option
+from .common import (
+    echo_warnings,
+    emit,
+    format_option,
+    hints_for,
+    interaction_option,
+    output_option,
+    strict_option,
+)
 from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
@@ -15,11 +23,13 @@ from .sources_opt import contracts_option
 @click.option("--xsd", "xsd_path", required=True, help="The provider's XML Schema.")
 @contracts_option
 @click.option("--phase", help="Run only this phase of each contract.")
+@interaction_option
 @limit_options
 @format_option("text", "json", "junit", "html")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
-def command(xsd_path, contracts, phase, budget, fmt, output, documents):
+@strict_option
+def command(xsd_path, contracts, phase, interaction, budget, fmt, output, documents, strict):
     """Targeted against full validation: the XSD's verdict beside every consumer's, per document.
 
     Exits 1 when a consumer rejects a document or a document cannot be read; what the XSD alone
@@ -27,15 +37,16 @@ def command(xsd_path, contracts, phase, budget, fmt, output, documents):
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import contrast
+    from ..checking import compile_all
     from ..report import analysis as out
     from ..report.html import contrast_html
     from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = load_contracts(contracts)
-    for c in loaded:
-        c.compiled(phase)
-    result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, budget=budget)
+    loaded = compile_all(load_contracts(contracts), phase, strict=strict)
+    echo_warnings(loaded)
+    hints = hints_for(loaded, interaction)
+    result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, hints=hints, budget=budget)
     say_stopped(result.stopped)
     render = {"json": out.contrast_json, "junit": out.contrast_junit, "html": contrast_html}
     emit(render.get(fmt, out.contrast_text)(result), output)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import click
 
-from .. import guard
+from ..limits import guard
 
 
 def limit_options(func):

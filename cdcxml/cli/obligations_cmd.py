@@ -6,7 +6,15 @@ import sys
 
 import click
 
-from .common import emit, format_option, output_option
+from .common import (
+    echo_warnings,
+    emit,
+    format_option,
+    hints_for,
+    interaction_option,
+    output_option,
+    strict_option,
+)
 from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
@@ -17,26 +25,30 @@ from .sources_opt import contracts_option
               help="A response every consumer accepts: file or directory (repeatable).")
 @click.option("--xsd", "xsd_path", help="Also list what this schema declares and no sample holds.")
 @click.option("--phase", help="Run only this phase of each contract.")
+@interaction_option
 @limit_options
 @format_option("text", "json", "html")
 @output_option
-def command(contracts, samples, xsd_path, phase, budget, fmt, output):
+@strict_option
+def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, output, strict):
     """Remove, empty and retype each path of the samples; show which consumers then fail.
 
     Exits 1 when a consumer rejects one of the samples themselves, or a check ran over its limit.
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import find_obligations, load_samples
+    from ..checking import compile_all
     from ..report import analysis as out
     from ..report.html import obligations_html
     from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = load_contracts(contracts)
-    for c in loaded:
-        c.compiled(phase)
+    loaded = compile_all(load_contracts(contracts), phase, strict=strict)
+    echo_warnings(loaded)
+    hints = hints_for(loaded, interaction)
     xsd = load_xsd(xsd_path) if xsd_path else None
-    result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd, budget=budget)
+    result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd, hints=hints,
+                              budget=budget)
     say_stopped(result.stopped)
     render = {"json": out.obligations_json, "html": obligations_html}
     emit(render.get(fmt, out.obligations_text)(result), output)

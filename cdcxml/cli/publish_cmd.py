@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..publish import publish
+from ..sources.publish import publish
 
 
 @click.command("publish")

@@ -6,74 +6,105 @@ import sys
 
 import click
 
-from .. import guard
-from ..errors import CdcxmlError, InputError, RunError
+from ..checking import check_documents, compile_all, contract_prefixes
 from ..report import jsonout, svrl, text
-from ..sources import load_contracts
-from ..validate import document_paths
-from ..xmlio import parse_file
-from .common import echo_warnings, emit, format_option, output_option, strict_contracts, strict_option
+from ..results import Summary
+from .common import (
+    echo_warnings,
+    emit,
+    format_option,
+    hints_for,
+    interaction_option,
+    loaded,
+    note,
+    output_option,
+    strict_option,
+    verbosity,
+)
+from .limits_opt import limit_options
 from .sources_opt import contracts_option
+
+# What ``batch`` reads and ``validate`` does not: archives and HTTP captures.
+_BATCH_ONLY = (".zip", ".har", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz", ".jar")
 
 
 @click.command("validate")
 @contracts_option
 @click.option("--phase", help="Run only this phase of each contract (#ALL, #DEFAULT or an id).")
+@interaction_option
 @click.option("--xsd", "xsd_path",
               help="Also validate each document (a SOAP body's payload) against this XSD.")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=60, show_default=True,
-              metavar="SECONDS", help="Stop a document's check after this long (0: no limit).")
-@click.option("--memory-limit", type=click.IntRange(min=0), default=4096, show_default=True,
-              metavar="MB", help="Stop a document's check beyond this much memory (0: no limit).")
-@format_option("text", "json", "svrl")
+@limit_options
+@click.option("--require-match", is_flag=True,
+              help="Every active pattern must match something, also in plain Schematron files "
+                   "(always so for files with cdc:contract; never in SVRL output).")
+@format_option("text", "json", "junit", "svrl")
 @output_option
-@strict_option
 @click.argument("documents", nargs=-1, required=True)
-def command(contracts, phase, xsd_path, time_limit, memory_limit, fmt, output, strict, documents):
-    """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
+@strict_option
+def command(contracts, phase, interaction, xsd_path, budget, require_match, fmt, output,
+            documents, strict):
+    """Run contracts (Schematron) on XML documents: files, directories or - for stdin.
+
+    Archives (zip, tar) and HAR captures are read by ``cdcxml batch``.
+    """
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
-    loaded = strict_contracts(load_contracts(contracts), strict)
-    for c in loaded:
-        c.compiled(phase, svrl=fmt == "svrl")
-    echo_warnings(loaded)
-    if fmt == "svrl":
-        items, ok = [], True
-        for name in document_paths(documents):
-            try:
-                tree = parse_file(name)
-            except CdcxmlError as err:  # a document that cannot be read: reported, the run goes on
-                click.echo(f"cdcxml: {err}", err=True)
-                ok = False
-                continue
-            for c in loaded:
-                try:
-                    outcome = c.compiled(phase, svrl=True).run(tree)
-                except RunError as err:
-                    click.echo(f"cdcxml: {name}: {c.consumer}: {err.message}", err=True)
-                    ok = False
-                    continue
-                # informational reports do not break a contract, as in the other formats
-                ok = ok and all(f.informational for f in outcome.findings)
-                items.append((name, c.consumer, outcome.svrl()))
-        _write(svrl.render(items), output)
-        sys.exit(0 if ok else 1)
+    if require_match and fmt == "svrl":
+        raise click.UsageError("--require-match has no place in SVRL output, which is plain "
+                               "Schematron; use --format text or json")
+    for name in documents:
+        if name.lower().endswith(_BATCH_ONLY):
+            raise click.UsageError(f"{name} is an archive or HTTP capture: validate reads XML "
+                                   f"documents; use 'cdcxml batch' for zip, tar and HAR files")
+    as_svrl = fmt == "svrl"
+    contracts = loaded(contracts)
+    if require_match:
+        contracts = [c.requiring_match() for c in contracts]
+    contracts = compile_all(contracts, phase, svrl=as_svrl, strict=strict)
+    echo_warnings(contracts)
     xsd = None
     if xsd_path:
-        from ..soapbody import xsd_check
         from ..xsd import load_xsd
+        from ..xsd.payload import xsd_check
 
-        xsd = xsd_check(load_xsd(xsd_path))
-    budget = guard.Budget(time_limit or None, memory_limit * guard.MB or None)
-    if not guard.available():
-        budget = guard.Budget()
-    reports = list(guard.validate(documents, loaded, phase=phase, xsd=xsd, budget=budget))
-    _write(jsonout.render(reports) if fmt == "json" else text.render(reports), output)
+        xsd = xsd_check(load_xsd(xsd_path), prefixes=contract_prefixes(contracts))
+    hints = hints_for(contracts, interaction)
+    reports = list(check_documents(documents, contracts, phase=phase, xsd=xsd, svrl=as_svrl,
+                                   hints=hints, budget=budget))
+    summary = Summary()
+    for r in reports:
+        summary = summary.add(r)
+    if as_svrl:
+        # SVRL has no place for a document that could not be checked: that goes to stderr.
+        for r in reports:
+            if r.error is not None:
+                click.echo(f"cdcxml: {r.path}: {r.error}", err=True)
+        emit(svrl.render(reports), output)
+    elif fmt == "text":
+        # A report file is always whole; on the terminal --quiet drops the summary.
+        emit(text.render(reports, summary=output is not None or verbosity() >= 0,
+                         holding=verbosity() > 0), output)
+    elif fmt == "json":
+        emit(jsonout.render(reports), output)
+    else:
+        emit(_junit(reports), output)
+    if output:
+        note(text.summary_line(summary))
     sys.exit(0 if all(r.valid for r in reports) else 1)
 
 
-def _write(data: str | bytes, output: str | None) -> None:
-    try:
-        emit(data, output)
-    except OSError as err:
-        raise InputError(f"cannot write the report: {err.strerror or err}", path=output) from err
+def _junit(reports) -> str:
+    """The batch JUnit report (a test suite per consumer, a test case per document)."""
+    import io
+
+    from ..batch import Tally
+    from ..report.batch_out import JUnitWriter
+
+    out, tally = io.StringIO(), Tally()
+    writer = JUnitWriter(out)
+    for r in reports:
+        writer.document(r)
+        tally.add(r)
+    writer.finish(tally)
+    return out.getvalue()

@@ -15,6 +15,7 @@ from lxml import etree
 
 from .. import xmlio
 from ..errors import SchematronError
+from ..fsutil import within
 from .lenient import Lenience
 from .ns import SCH, SCH15, SRC, XML, sch
 
@@ -64,8 +65,8 @@ def load(source: bytes, *, path: Path | None = None, lenience: Lenience | None =
         _upgrade_15(root)
     elif ns != SCH:
         raise SchematronError(
-            f"root element {{{ns}}}{etree.QName(root).localname} is not a Schematron schema",
-            path=name, line=root.sourceline)
+            f"root element {_named(root)} is not a Schematron schema (expected sch:schema in "
+            f"{SCH} or {SCH15})", path=name, line=root.sourceline)
     if etree.QName(root).localname != "schema":
         raise SchematronError(
             f"root element is sch:{etree.QName(root).localname}, expected sch:schema",
@@ -76,6 +77,12 @@ def load(source: bytes, *, path: Path | None = None, lenience: Lenience | None =
     folder = path.resolve().parent if path else None
     _Resolver(loaded, folder).run()
     return loaded
+
+
+def _named(el: etree._Element) -> str:
+    """An element's name as written: ``local`` without a namespace, ``{ns}local`` with one."""
+    q = etree.QName(el)
+    return f"{{{q.namespace}}}{q.localname}" if q.namespace else q.localname
 
 
 def _upgrade_15(root: etree._Element) -> None:
@@ -176,7 +183,7 @@ class _Resolver:
                                   "schema's folder may be included")
             else:
                 target_path = (_path_of(base).parent / unquote(file_part)).resolve()
-            if not target_path.is_relative_to(self.folder):
+            if not within(target_path, self.folder):
                 raise self._error(el, f"{what} href {href!r} points outside the schema's folder")
             doc_root = self._document(target_path, el)
             key = target_path.as_uri()

@@ -181,6 +181,14 @@ def pattern_to_expression(pattern: str) -> str | None:
     return " | ".join(others)
 
 
+def forward_expression(pattern: str) -> str:
+    """The pattern read as an expression from the root (``a//b`` as ``//a//b``): what it matches,
+    but in time quadratic in the document for some shapes. Only for where nothing linear exists
+    (``pattern_to_expression`` returned None) and the stylesheet needs a node-set anyway."""
+    return " | ".join(alt if alt.startswith(("/", "key(", "id(", "$")) else "//" + alt
+                      for alt in split_union(pattern))
+
+
 # libxml2 evaluates a location step once per context node and merges (and sorts) the results in
 # time quadratic in their number: "//*//x" or "(//a)//x" take seconds on 40,000 siblings, and so
 # does a union of two large node-sets. One scan of the descendant axis from the root with a

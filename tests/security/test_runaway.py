@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from cdcxml import guard, load_contract
+from cdcxml import load_contract
+from cdcxml.checking import check_documents
 from cdcxml.errors import InputError
-from cdcxml.guardmap import GuardedMap
+from cdcxml.limits import guard
+from cdcxml.limits.pool import GuardedMap
 
 from .conftest import rule, run_cli, run_many, schema
 
@@ -56,6 +58,16 @@ def test_a_cubic_assertion_is_stopped_and_reported(work, runaway):
     docs = {d["path"]: d for d in json.loads(ran.stdout)["documents"]}
     assert docs["wide.xml"]["error"] == "stopped after 2 s: over the time limit per document"
     assert docs["doc.xml"]["valid"] is True
+    assert ran.seconds < 20
+
+
+def test_the_svrl_output_has_the_same_limits(work, runaway):
+    ran = run_cli("validate", "-c", runaway, "--time-limit", "2", "--format", "svrl",
+                  "wide.xml", "doc.xml", cwd=work, timeout=30)
+    assert ran.code == 1
+    assert ran.stderr == ("cdcxml: wide.xml: stopped after 2 s: over the time limit per "
+                          "document\n")
+    assert ran.stdout.startswith("<?xml") and "schematron-output" in ran.stdout
     assert ran.seconds < 20
 
 
@@ -318,15 +330,15 @@ def test_guard_reports_a_worker_that_dies():
 def test_guarded_validation_of_the_library(work, runaway):
     contract = load_contract(runaway)
     contract.compiled(None)
-    reports = list(guard.validate([work / "wide.xml", work / "doc.xml"], [contract],
-                                  budget=guard.Budget(seconds=1)))
+    reports = list(check_documents([work / "wide.xml", work / "doc.xml"], [contract],
+                                   budget=guard.Budget(seconds=1)))
     assert [r.error for r in reports] == ["stopped after 1 s: over the time limit per document",
                                           None]
 
 
 def test_without_a_budget_nothing_is_forked(work):
     contract = load_contract(work / "holds.sch")
-    (report,) = guard.validate([work / "doc.xml"], [contract], budget=guard.Budget())
+    (report,) = check_documents([work / "doc.xml"], [contract], budget=guard.Budget())
     assert report.valid and not guard.Budget().active
 
 
