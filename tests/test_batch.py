@@ -153,6 +153,21 @@ def test_broken_containers_are_entries_and_the_run_goes_on(tmp_path):
         assert err.startswith(f"cdcxml: {tmp_path / missing}: no ")
 
 
+@pytest.mark.parametrize(("given", "message"), [
+    ("missing.xml", "missing.xml: no such file or directory"),
+    ("*.nothing", "*.nothing: no file matches this pattern"),
+])
+def test_a_path_given_that_names_nothing_is_a_usage_error(tmp_path, given, message):
+    # Nothing to check is never a pass: a path or pattern on the command line that names no file
+    # stops the run before anything is checked (a broken file found inside a folder does not).
+    ok = tmp_path / "ok.xml"
+    ok.write_bytes((CAPTURES / "001-ok.xml").read_bytes())
+    code, out, err = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(ok),
+                         str(tmp_path / given))
+    assert code == 2 and out == ""
+    assert err.strip() == f"cdcxml: {tmp_path / given}: {message.split(': ', 1)[1]}"
+
+
 def test_globs_expand_in_order():
     pattern = str(CAPTURES / "**" / "01*.xml")
     names = [Path(c.name).name for c in captures([pattern])]
