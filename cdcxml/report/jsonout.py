@@ -51,10 +51,13 @@ def contract_to_dict(c: ContractReport) -> dict:
     out = {
         "consumer": c.consumer,
         "contract": c.contract,
+        "applies": c.applies,
         "valid": c.valid,
         "failures": [finding_to_dict(f) for f in c.failures],
         "reports": [finding_to_dict(f) for f in c.reports],
     }
+    if not c.applies:  # not run: the document answers none of its interactions
+        out["not_applicable"] = c.not_applicable
     if c.chosen_by is not None:
         out["phase"] = c.phase
         out["phase_chosen_by"] = c.chosen_by
@@ -67,6 +70,7 @@ def document_to_dict(d: DocumentReport) -> dict:
         "path": d.path,
         "valid": d.valid,
         "error": d.error,
+        "unanswered": d.unanswered,
         "xsd": None if d.xsd is None else xsd_to_dict(d.xsd),
         "contracts": [contract_to_dict(c) for c in d.contracts],
     }
