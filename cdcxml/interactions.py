@@ -91,14 +91,22 @@ def _says_answer(interaction: Interaction) -> bool:
     return response.element is not None or response.fault or response.empty
 
 
-def not_applicable(contract: Contract, tree: etree._ElementTree) -> str | None:
+def not_applicable(contract: Contract, tree: etree._ElementTree,
+                   hints: Hints = NO_HINTS) -> str | None:
     """Why ``tree`` is not for ``contract``'s consumer (it answers none of its interactions, and
-    every interaction says what answers it); None when the contract applies to it."""
+    every interaction says what answers it); None when the contract applies to it.
+
+    A recorded ``SOAPAction`` of one of its interactions makes it apply whatever came back: the
+    document answers a request this consumer makes (a wrong answer is a finding, not n/a).
+    """
     interactions = contract.interactions
     if not interactions or not all(_says_answer(i) for i in interactions):
         return None
     element = message_element(tree)
     if any(_expects(i, element) for i in interactions):
+        return None
+    if hints.soap_action and any(_unquote(i.request.soap_action) == _unquote(hints.soap_action)
+                                 for i in interactions):
         return None
     return f"answers none of its interactions: message element {element_label(tree, contract)}"
 
@@ -197,7 +205,7 @@ def choose_phases(contract: Contract, tree: etree._ElementTree,
         named = [i for i in interactions if i.id == hints.interaction]
         if named:
             return _choices(named, "--interaction")
-    reason = not_applicable(contract, tree)
+    reason = not_applicable(contract, tree, hints)
     if reason is not None:
         return (PhaseChoice(None, reason, applies=False),)
     if not any(i.phase for i in interactions):

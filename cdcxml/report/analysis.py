@@ -196,8 +196,11 @@ def obligations_to_dict(result: Obligations) -> dict:
     out["consumers"] = list(result.consumers)
     out["samples"] = []
     for s in result.samples:
-        entry = {"path": s.path, "rejected_by": list(s.rejected_by),
-                 "not_applicable": list(s.not_for), "unanswered": s.unanswered}
+        entry = {"path": s.path, "rejected_by": list(s.rejected_by)}
+        if s.not_for:  # consumers the sample is not for (answers none of their interactions)
+            entry["not_applicable"] = list(s.not_for)
+        if s.unanswered:  # for no consumer: not analysed
+            entry["unanswered"] = s.unanswered
         if any(how != "default phase" for _, how in s.phases):
             entry["phases"] = dict(s.phases)
         out["samples"].append(entry)

@@ -66,14 +66,16 @@ def contract_to_dict(c: ContractReport) -> dict:
 
 def document_to_dict(d: DocumentReport) -> dict:
     """One document's verdicts."""
-    return {
+    out = {
         "path": d.path,
         "valid": d.valid,
         "error": d.error,
-        "unanswered": d.unanswered,
         "xsd": None if d.xsd is None else xsd_to_dict(d.xsd),
         "contracts": [contract_to_dict(c) for c in d.contracts],
     }
+    if d.unanswered is not None:  # for no consumer: nothing checked it
+        out["unanswered"] = d.unanswered
+    return out
 
 
 def summary_to_dict(s: Summary) -> dict:
