@@ -97,10 +97,15 @@ def fixed_phase(phase: str | None) -> PhaseChoice:
 
 
 def compile_all(contracts: Iterable[Contract], phase: str | None = None, *,
-                svrl: bool = False) -> list[Contract]:
-    """Compile every contract now, so a broken one stops the run before any document is read."""
+                svrl: bool = False, strict: bool | None = None) -> list[Contract]:
+    """Compile every contract now, so a broken one stops the run before any document is read.
+
+    ``strict`` (when given) sets each contract to refuse what ISO Schematron forbids instead of
+    running it with a warning (:attr:`Contract.warnings`)."""
     contracts = list(contracts)
     for c in contracts:
+        if strict is not None:
+            c.strict = strict
         c.compiled(phase, svrl=svrl)
     return contracts
 
