@@ -22,10 +22,11 @@ from . import xmlio
 from .contract import Contract
 from .errors import CdcxmlError, InputError, RunError
 from .interactions import NO_HINTS, Hints, run_contract
+from .interactions import unanswered as no_consumer
 from .limits import settle
 from .limits.guard import Budget
 from .limits.pool import GuardedMap
-from .results import DocumentReport, XsdReport
+from .results import ContractReport, DocumentReport, XsdReport
 
 DOCUMENT_SUFFIXES = (".xml", ".soap")
 CHUNK = 64  # documents handed to a guarded worker at once
@@ -131,7 +132,17 @@ def check_document(tree: etree._ElementTree, name: str, contracts: Sequence[Cont
                 reports.extend(run_contract(contract, tree, hints, svrl=svrl))
         except RunError as err:
             return DocumentReport(name, tuple(reports), error=f"{contract.consumer}: {err.message}")
-    return DocumentReport(name, tuple(reports), xsd=xsd(tree) if xsd else None)
+    return DocumentReport(name, tuple(reports), xsd=xsd(tree) if xsd else None,
+                          unanswered=unanswered(tree, contracts, reports))
+
+
+def unanswered(tree: etree._ElementTree, contracts: Sequence[Contract],
+               reports: Sequence[ContractReport]) -> str | None:
+    """Why no contract checked the document, when none applies to it (it answers no consumer's
+    interactions): a failure of its own, since nothing was checked. None when one applies."""
+    if not reports or any(r.applies for r in reports):
+        return None
+    return no_consumer(tree, contracts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,10 +99,12 @@ class JUnitWriter(Writer):
               body: list[str]) -> None:
         entry = self.suites.get(suite)
         if entry is None:
-            entry = [tempfile.TemporaryFile("w+", encoding="utf-8"), 0, 0, 0]  # noqa: SIM115
+            entry = [tempfile.TemporaryFile("w+", encoding="utf-8"), 0, 0, 0, 0]  # noqa: SIM115
             self.suites[suite] = entry
         case = etree.Element("testcase", name=_clean(d.path), classname=_clean(suite))
-        if tag is not None:
+        if tag == "skipped":  # the document is not for this consumer: nothing was checked
+            etree.SubElement(case, tag, message=_clean(message))
+        elif tag is not None:
             el = etree.SubElement(case, tag, message=_clean(message),
                                   type="unreadable" if tag == "error" else "assertion")
             el.text = _clean("\n".join(body))
@@ -110,6 +112,7 @@ class JUnitWriter(Writer):
         entry[1] += 1
         entry[2] += tag == "failure"
         entry[3] += tag == "error"
+        entry[4] += tag == "skipped"
 
     def document(self, d: DocumentReport) -> list[str]:
         if d.error is not None:
@@ -119,7 +122,12 @@ class JUnitWriter(Writer):
             errors = [text.xsd_line(d.path, x) for x in d.xsd.errors]
             self._case("xsd", d, None if d.xsd.valid else "failure",
                        errors[0] if errors else "", errors)
+        if d.unanswered is not None:
+            self._case("no consumer", d, "failure", d.unanswered, [f"{d.path}: {d.unanswered}"])
         for c in d.contracts:
+            if not c.applies:
+                self._case(c.consumer, d, "skipped", f"not applicable: {c.not_applicable}", [])
+                continue
             lines = [text.finding_line(d.path, c.consumer, f) for f in c.failures]
             first = c.failures[0].message if c.failures else ""
             self._case(c.consumer, d, None if c.valid else "failure", first, lines)
@@ -130,9 +138,9 @@ class JUnitWriter(Writer):
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         self.out.write(f'<testsuites name="cdcxml batch" tests="{totals[0]}" '
                        f'failures="{totals[1]}" errors="{totals[2]}">\n')
-        for name, (spool, tests, failures, errors) in self.suites.items():
+        for name, (spool, tests, failures, errors, skipped) in self.suites.items():
             self.out.write(f'<testsuite name="{html.escape(_clean(name))}" tests="{tests}" '
-                           f'failures="{failures}" errors="{errors}" skipped="0">\n')
+                           f'failures="{failures}" errors="{errors}" skipped="{skipped}">\n')
             spool.seek(0)
             for line in spool:
                 self.out.write(line)
@@ -169,6 +177,8 @@ class HtmlWriter(Writer):
             cell = f'<span class="err">could not be checked: {e(d.error)}</span>'
         else:
             items = [f"<li>xsd: {e(str(x))}</li>" for x in (d.xsd.errors if d.xsd else ())]
+            if d.unanswered is not None:
+                items.append(f'<li class="bad">{e(d.unanswered)}</li>')
             for c in d.contracts:
                 for f in c.failures:
                     where = f"line {f.line}: " if f.line else ""
@@ -189,13 +199,17 @@ class HtmlWriter(Writer):
             w('<p class="err">Interrupted: the report covers the documents checked so far.</p>\n')
         w(f"<p>{s.documents} documents: {s.valid} valid, <span class='bad'>{s.invalid} invalid"
           f"</span>, <span class='err'>{s.errors} could not be checked</span>.</p>\n")
+        if tally.unanswered_count:
+            w(f"<p class='bad'>{tally.unanswered_count} document(s) for no consumer: they answer "
+              "no consumer's interactions, so nothing checked them.</p>\n")
         w("<h2>Consumers</h2>\n<table><tr><th>consumer</th><th>documents</th><th>rejected</th>"
-          "<th>top failing assertions</th></tr>\n")
+          "<th>not for it</th><th>top failing assertions</th></tr>\n")
         for c in tally.to_dict()["consumers"]:
             tops = "".join(f"<li>{e(t['assertion'])} ({t['documents']}): {e(t['message'] or '')}</li>"
                            for t in c["top_failures"])
             w(f"<tr><td>{e(c['consumer'])}</td><td class='n'>{c['documents']}</td>"
-              f"<td class='n'>{c['rejected']}</td><td><ul>{tops}</ul></td></tr>\n")
+              f"<td class='n'>{c['rejected']}</td><td class='n'>{c['not_applicable']}</td>"
+              f"<td><ul>{tops}</ul></td></tr>\n")
         w("</table>\n")
         if tally.xsd:
             from ..batch.run import XSD_CATEGORIES

@@ -33,6 +33,7 @@ tr.unused th.path { color: var(--muted); text-decoration: line-through; }
 td.accept { background: #d1fadf; }
 td.reject { background: #fecdca; font-weight: 600; }
 td.error { background: #e4e7ec; }
+td.na { background: #fff; color: #98a2b3; font-style: italic; }
 ul.findings, ul.paths { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
 .count { font-weight: 600; }
 .banner { background: #fecdca; border: 1px solid #b42318; padding: .5rem .75rem; font-weight: 600; }
@@ -68,6 +69,8 @@ def _findings(d: DocumentReport) -> list[str]:
     if d.error is not None:
         return [f"{d.path}: could not be checked: {d.error}"]
     lines = [text.xsd_line(d.path, e) for e in (d.xsd.errors if d.xsd is not None else ())]
+    if d.unanswered is not None:
+        lines.append(f"{d.path}: {d.unanswered}")
     for c in d.contracts:
         for f in c.failures:
             where = f"{f.location.document or d.path}:{f.location.line}" if f.location.line else d.path
@@ -86,7 +89,7 @@ def _findings_section(reports) -> html.HtmlElement:
 
 def _verdict_cell(report: DocumentReport, consumer: str | None) -> html.HtmlElement:
     outcome = verdict(report, consumer)
-    cls = {"accept": "accept", "REJECT": "reject"}.get(outcome, "error")
+    cls = {"accept": "accept", "REJECT": "reject", "n/a": "na"}.get(outcome, "error")
     cell = E.TD(outcome.lower(), E.CLASS(f"cell {cls}"))
     cell.set("data-consumer", consumer or "xsd")
     return cell
@@ -176,6 +179,14 @@ def obligations_html(result: Obligations) -> str:
                 if s.rejected_by]
     if rejected:
         sections += [E.H2("Samples a consumer rejects (not analysed for it)"), _list(rejected)]
+    nobody = [f"{s.path}: {s.unanswered}" for s in result.samples if s.unanswered]
+    if nobody:
+        sections += [E.H2("Samples for no consumer (not analysed)"), _list(nobody)]
+    not_for = [f"{s.path}: n/a for {', '.join(s.not_for)}" for s in result.samples
+               if s.not_for and not s.unanswered]
+    if not_for:
+        sections += [E.H2("Samples not for some consumers (they never receive them)"),
+                     _list(not_for)]
     return _page("Consumer obligations", *sections)
 
 
@@ -220,5 +231,8 @@ def impact_html(result: Impact) -> str:
         sections += [E.H2(f"Derived from {d.sample}"),
                      _list([*(f"removed {p}" for p in d.removed), *(f"added {p}" for p in d.added),
                             *(f"could not derive: {p}" for p in d.problems)], empty="unchanged")]
+    nobody = [f"{d.path}: {d.unanswered}" for d in result.unanswered]
+    if nobody:
+        sections += [E.H2("Documents for no consumer (nothing checked them)"), _list(nobody)]
     sections.append(_findings_section(result.new))
     return _page("Impact of a change", *sections)
