@@ -86,6 +86,12 @@ def test_archives_and_har_give_the_directory_results(containers, kind):
                          str(containers[kind]))
     assert code == 1, err
     docs = jsonl(out)
+    if kind == "har":  # a HAR entry's error also names the exchange it was the response to
+        assert all(d["error"].startswith("response to http://provider.test/") for d in docs
+                   if d["error"])
+        for d in docs:
+            if d["error"]:
+                d["error"] = d["error"].split(": ", 1)[1]
     assert without_paths(docs) == without_paths(jsonl(out_dir))
     mark = "#" if kind == "har" else "!"
     assert all(d["path"].startswith(f"{containers[kind]}{mark}") for d in docs)
@@ -119,6 +125,19 @@ def test_har_entries_without_a_body_or_with_bad_base64_are_reported(tmp_path):
     assert [verdict(d) for d in docs] == ["valid", "error", "error"]
     assert docs[1]["error"] == "response to http://p.test/b: body was not recorded in the HAR file"
     assert docs[2]["error"] == "response to http://p.test/c: body is not valid base64"
+
+
+def test_a_doctype_in_a_har_entry_names_the_entry_and_its_url(tmp_path):
+    entries = [har_entry("http://p.test/ok", (CAPTURES / "001-ok.xml").read_bytes(), "text/xml"),
+               har_entry("http://p.test/evil?q=1", b'<?xml version="1.0"?>\n'
+                         b'<!DOCTYPE a [<!ENTITY x "y">]>\n<a>&x;</a>', "text/xml")]
+    har = tmp_path / "session.har"
+    har.write_text(json.dumps({"log": {"entries": entries}}), encoding="utf-8")
+    code, out, _ = run("-c", str(CONTRACTS), "-j", "1", str(har))
+    assert code == 1
+    error = next(line for line in out.splitlines() if "DOCTYPE" in line)
+    assert error.startswith(f"{har}#1: error: response to http://p.test/evil?q=1: line 2: "
+                            "DOCTYPE not allowed"), error
 
 
 def test_a_har_entry_finding_stays_parseable_as_file_line(containers):
