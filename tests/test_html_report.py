@@ -19,9 +19,11 @@ ACCEPT = (209, 250, 223)
 REJECT = (254, 205, 202)
 
 # ProductSearch from the v1 response, by hand: path -> (marketing, reseller-web) cell kinds.
+# Emptying /Products or removing every Product leaves each consumer's pattern nothing to match
+# (a vacuous contract fails), so both consumers depend on them too.
 PRODUCTSEARCH_CELLS = {
-    "/Products": ("", ""),
-    "/Products/Product": ("content", "content"),
+    "/Products": ("content", "content"),
+    "/Products/Product": ("presence content", "presence content"),
     "/Products/Product/CatalogueID": ("presence", "presence"),
     "/Products/Product/Name": ("presence", "presence"),
     "/Products/Product/Price": ("presence content type", "presence"),
