@@ -20,7 +20,8 @@ from cdcxml.interactions import choose_phases
 from cdcxml.sources import load_contracts
 
 STOCK = ROOT / "examples/stockquote"
-CONTRACTS = STOCK / "contracts"
+# The example's two consumers as first written: no interaction expects the fault.
+CONTRACTS = ROOT / "tests/data/applies/contracts"
 WSDL = STOCK / "service.wsdl"
 QUOTE = STOCK / "responses/get-quote.soap11.xml"
 EXCHANGE = STOCK / "responses/get-quote-exchange.soap11.xml"
