@@ -131,12 +131,14 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     if not opts.cdcxml_contracts:
         return
     from .errors import CdcxmlError
-    from .sources import load_contracts
+    from .sources import load_contracts, pinning_for
     from .verify import plan_interactions
 
     try:
         _headers(config)
-        contracts = load_contracts(opts.cdcxml_contracts)
+        sources = tuple(opts.cdcxml_contracts)
+        # Pinned by the cdcxml.toml / cdcxml.lock where pytest was started, as on the command line.
+        contracts = load_contracts(sources, pinning_for(sources, config.invocation_params.dir))
         plan = plan_interactions(contracts, opts.cdcxml_consumer or None, None)
         for planned in plan:
             planned.contract.compiled(planned.interaction.phase)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from analysis_support import DATA, EXAMPLE, ROOT, TRACKING, run, run_json
+from analysis_support import DATA, EXAMPLE, TRACKING, run, run_json
 from lxml import etree
 
 from cdcxml.analysis import (
@@ -18,11 +17,6 @@ from cdcxml.xsd import load_xsd
 
 V1_XSD = EXAMPLE / "schemas/products-v1.xsd"
 RESPONSES = EXAMPLE / "responses"
-
-
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
 
 
 def _doc(name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from analysis_support import EXAMPLE, ROOT, TRACKING, run, run_json
+from analysis_support import EXAMPLE, TRACKING, run, run_json
 from lxml import etree
 
 from cdcxml import xmlio
@@ -11,11 +11,6 @@ from cdcxml.analysis import derive
 from cdcxml.xsd import load_xsd
 
 SAMPLE_1 = TRACKING / "samples/shipments-1.xml"
-
-
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
 
 
 def _consumers(report: dict) -> dict[str, dict]:

@@ -7,7 +7,6 @@ from analysis_support import (
     ADDRESS_NS,
     EXAMPLE,
     PRODUCTS_NS,
-    ROOT,
     TRACKING,
     TRACKING_NS,
     run,
@@ -59,11 +58,6 @@ TRACKING_NAMESPACES = {
     "/Shipments/Shipment/Weight": TRACKING_NS,
     "/Shipments/Shipment/Parcel/@seq": None,
 }
-
-
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
 
 
 def _by_path(report: dict) -> dict[str, dict]:

@@ -143,15 +143,14 @@ _SHOW_INSTALLED = textwrap.dedent('''
     """Lists contracts as a command with --installed sees them, and checks a document."""
     import click
     from cdcxml.cli import main
-    from cdcxml.cli.sources_opt import installed_option
-    from cdcxml.sources import load_contracts
+    from cdcxml.cli.sources_opt import installed_option, load_sources
 
     @main.command("show")
     @click.option("-c", "contracts", multiple=True)
     @click.argument("document")
     @installed_option()
     def show(contracts, document):
-        for c in load_contracts(contracts):
+        for c in load_sources(contracts):
             verdict = "holds" if c.validate(document).valid else "broken"
             click.echo(f"{c.consumer} {c.version} {verdict}")
 

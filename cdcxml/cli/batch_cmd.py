@@ -17,9 +17,9 @@ from ..batch import Spec, Tally, check_all, count, default_jobs, read_jsonl
 from ..checking import compile_all
 from ..fsutil import file_mode
 from ..report.batch_out import WRITERS
-from ..sources import load_contracts
 from .common import cannot_write
 from .limits_opt import limit_options
+from .sources_opt import load_sources
 
 
 @click.command("batch")
@@ -68,7 +68,7 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
 def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
          ctrl_c: _CtrlC):
     """Load, check and write the documents; returns what the closing summary needs."""
-    loaded = compile_all(load_contracts(contracts), phase)
+    loaded = compile_all(load_sources(contracts), phase)
     if xsd:
         from ..xsd import load_xsd
 

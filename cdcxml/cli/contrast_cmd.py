@@ -8,7 +8,7 @@ import click
 
 from .common import emit, format_option, output_option
 from .limits_opt import limit_options, say_stopped
-from .sources_opt import contracts_option
+from .sources_opt import contracts_option, load_sources
 
 
 @click.command("contrast")
@@ -30,10 +30,9 @@ def command(xsd_path, contracts, phase, budget, fmt, output, documents):
     from ..checking import compile_all
     from ..report import analysis as out
     from ..report.html import contrast_html
-    from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = compile_all(load_contracts(contracts), phase)
+    loaded = compile_all(load_sources(contracts), phase)
     result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, budget=budget)
     say_stopped(result.stopped)
     render = {"json": out.contrast_json, "junit": out.contrast_junit, "html": contrast_html}

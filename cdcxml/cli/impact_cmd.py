@@ -8,7 +8,7 @@ import click
 
 from .common import emit, format_option, output_option
 from .limits_opt import limit_options, say_stopped
-from .sources_opt import contracts_option
+from .sources_opt import contracts_option, load_sources
 
 
 @click.command("impact")
@@ -36,7 +36,6 @@ def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, 
     from ..checking import compile_all
     from ..report import analysis as out
     from ..report.html import impact_html
-    from ..sources import load_contracts
     from ..xsd import load_xsd
 
     by_schema = bool(old_xsd or new_xsd)
@@ -48,7 +47,7 @@ def command(contracts, old_xsd, new_xsd, samples, old_docs, new_docs, xsd_path, 
         raise click.UsageError("give --old-xsd, --new-xsd and --sample, or --old and --new")
     if samples and not by_schema:
         raise click.UsageError("--sample is used with --old-xsd and --new-xsd")
-    loaded = compile_all(load_contracts(contracts), phase)
+    loaded = compile_all(load_sources(contracts), phase)
     if by_schema:
         result = impact_of_schemas(loaded, load_samples(samples), load_xsd(old_xsd),
                                    load_xsd(new_xsd), phase=phase, budget=budget)

@@ -7,8 +7,8 @@ import sys
 import click
 
 from ..lint import lint
-from ..sources import load_contracts
 from ..xmlio import parse_file
+from .sources_opt import load_sources
 
 
 @click.command("lint")
@@ -19,7 +19,7 @@ def command(contracts, samples):
     """Check contracts: compile errors, unused lets and diagnostics, shadowed and dead rules."""
     trees = [parse_file(s) for s in samples]
     count = 0
-    for contract in load_contracts(contracts):
+    for contract in load_sources(contracts):
         for problem in lint(contract, trees):
             click.echo(str(problem))
             count += 1

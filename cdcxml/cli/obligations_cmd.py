@@ -8,7 +8,7 @@ import click
 
 from .common import emit, format_option, output_option
 from .limits_opt import limit_options, say_stopped
-from .sources_opt import contracts_option
+from .sources_opt import contracts_option, load_sources
 
 
 @click.command("obligations")
@@ -30,10 +30,9 @@ def command(contracts, samples, xsd_path, phase, budget, fmt, output):
     from ..checking import compile_all
     from ..report import analysis as out
     from ..report.html import obligations_html
-    from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = compile_all(load_contracts(contracts), phase)
+    loaded = compile_all(load_sources(contracts), phase)
     xsd = load_xsd(xsd_path) if xsd_path else None
     result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd, budget=budget)
     say_stopped(result.stopped)

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from pathlib import Path
 
 import click
 
+from ..contract import Contract
+from ..sources import load_contracts, pinning_for
 from ..sources.repository import installed_source
+
+
+def load_sources(sources: Iterable[str | Path]) -> list[Contract]:
+    """The contracts the sources name, pinned by the working directory's cdcxml.toml/cdcxml.lock."""
+    sources = tuple(sources)
+    return load_contracts(sources, pinning_for(sources, Path(".")))
 
 
 def installed_option(sources_param: str = "contracts"):

@@ -8,10 +8,9 @@ import click
 
 from ..checking import check_documents, compile_all
 from ..report import jsonout, svrl, text
-from ..sources import load_contracts
 from .common import emit, format_option, output_option
 from .limits_opt import limit_options
-from .sources_opt import contracts_option
+from .sources_opt import contracts_option, load_sources
 
 
 @click.command("validate")
@@ -28,7 +27,7 @@ def command(contracts, phase, xsd_path, budget, fmt, output, documents):
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
     as_svrl = fmt == "svrl"
-    loaded = compile_all(load_contracts(contracts), phase, svrl=as_svrl)
+    loaded = compile_all(load_sources(contracts), phase, svrl=as_svrl)
     xsd = None
     if xsd_path:
         from ..xsd import load_xsd

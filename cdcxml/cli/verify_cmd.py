@@ -14,13 +14,12 @@ from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..report.junit import render_junit
 from ..report.verify_out import render_json, render_text, text_line, text_summary
-from ..sources import load_contracts
 from ..sources.lock import pinned_contracts
 from ..verify import verify
 from ..verify.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from .common import cannot_write
 from .limits_opt import limit_options
-from .sources_opt import installed_option
+from .sources_opt import installed_option, load_sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +135,7 @@ def command(config_path, fmt, budget, **cli) -> None:
     cli["format"] = fmt
     run = _merge(cfg.verify, cli, str(cfg_file) if cfg_file else "cdcxml.toml")
     if run.contracts:
-        contracts = load_contracts(run.contracts)
+        contracts = load_sources(run.contracts)
     elif cfg_file is not None and cfg.contracts.sources:
         # The provider pins its consumers' contracts in [contracts]; verify what the lock holds.
         contracts = pinned_contracts(cfg_file)
