@@ -33,9 +33,30 @@ PhaseChoice = Callable[[Contract, etree._ElementTree], str | None]
 XsdCheck = Callable[[etree._ElementTree], XsdReport]
 
 
+def require_inputs(inputs: Iterable[str | Path], *, globs: bool = False) -> list[str]:
+    """The inputs as names, or an InputError for the first that does not exist.
+
+    A path given to check that is not there is a usage error, not a document that failed: the
+    run would otherwise check less than it was asked to. With ``globs``, a name with glob
+    characters is a pattern and must match at least one file.
+    """
+    import glob
+
+    names = [str(item) for item in inputs]
+    for name in names:
+        if name == "-" or Path(name).exists():
+            continue
+        if globs and set(name) & set("*?["):
+            if not glob.glob(name, recursive=True):
+                raise InputError("no file matches this pattern", path=name)
+            continue
+        raise InputError("no such file or directory", path=name)
+    return names
+
+
 def document_paths(inputs: Iterable[str | Path]) -> Iterator[str]:
     """Expand files, directories (recursed, *.xml and *.soap) and ``-`` into document names."""
-    for item in inputs:
+    for item in require_inputs(inputs):
         name = str(item)
         if name == "-":
             yield name

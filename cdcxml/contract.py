@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
 
 from . import xmlio
 from .errors import ContractError
-from .results import ContractReport
+from .fsutil import within
+from .results import ContractReport, Finding, Location
+from .soap import body_version, envelope_version
 
 CDC_NS = "urn:cdcxml:contract:1"
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -34,10 +36,26 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class ExpectedResponse:
-    """What the consumer expects back, beyond its assertions."""
+    """What the consumer expects back, beyond its assertions.
 
-    status: int | None = 200
+    ``status`` is 200 unless the contract says otherwise; ``empty`` asks for no body at all (a
+    one-way operation); ``fault`` asks for a SOAP fault (with ``faultcode``, that code), whatever
+    the status.
+    """
+
+    status: int = 200
     content_type: str | None = None
+    empty: bool = False
+    fault: bool = False
+    faultcode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A provider state the interaction needs, with the parameters sent to set it up."""
+
+    name: str
+    params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +66,14 @@ class Interaction:
     request: Request
     response: ExpectedResponse = field(default_factory=ExpectedResponse)
     phase: str | None = None
-    state: str | None = None
+    states: tuple[State, ...] = ()
     description: str | None = None
+    line: int | None = None
+
+    @property
+    def state(self) -> str | None:
+        """The provider states' names, for reports (None when the interaction needs none)."""
+        return ", ".join(s.name for s in self.states) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +85,8 @@ class ContractInfo:
     version: str | None = None
     title: str | None = None
     interactions: tuple[Interaction, ...] = ()
+    # Every active pattern must match something (a file with cdc:contract, or --require-match).
+    require_match: bool = False
 
 
 class Contract:
@@ -120,20 +146,71 @@ class Contract:
         """Compile every phase now, so errors surface before any document is read."""
         self.compiled(None)
 
-    def validate(self, doc, *, phase: str | None = None, svrl: bool = False) -> ContractReport:
+    def requiring_match(self) -> Contract:
+        """This contract with vacuity checked even if the file has no ``cdc:contract``."""
+        if self.info.require_match:
+            return self
+        return Contract(self.path, self.source, replace(self.info, require_match=True),
+                        self._params)
+
+    def validate(self, doc, *, phase: str | None = None, require_match: bool | None = None,
+                 envelope: bool = True, svrl: bool = False) -> ContractReport:
         """Run the contract on a document (a path, bytes, or an lxml tree).
 
-        With ``svrl`` the report also carries the run as an SVRL document (serialized).
+        With ``require_match`` (by default: when the file has ``cdc:contract``), an active
+        pattern that matched no node is a finding of kind ``vacuous``: it checked nothing; and
+        (unless ``envelope`` is False, as when verify checks the envelope against the request
+        itself) a SOAP envelope of a version none of the contract's requests speaks is a finding
+        of kind ``envelope``. With ``svrl`` the report also carries the run as an SVRL document
+        (serialized), and the semantics stay plain Schematron's: no vacuity, no envelope check.
         """
         tree = xmlio.load(doc)
-        outcome = self.compiled(phase, svrl=svrl).run(tree)
+        strict = (self.info.require_match if require_match is None else require_match) and not svrl
+        outcome = self.compiled(phase, svrl=svrl).run(tree, silent=strict)
+        findings = outcome.findings
+        if strict:
+            findings = (*(envelope_findings(self.info, tree) if envelope else ()), *findings,
+                        *vacuous_findings(outcome, tree))
         document = etree.tostring(outcome.svrl()) if svrl else None
-        return ContractReport(self.consumer, self.name, outcome.findings, phase, svrl=document)
+        return ContractReport(self.consumer, self.name, findings, phase, svrl=document)
 
     def run_svrl(self, doc, *, phase: str | None = None) -> etree._ElementTree:
         """Run the contract and return the full SVRL document."""
         tree = xmlio.load(doc)
         return self.compiled(phase, svrl=True).run(tree).svrl()
+
+
+def envelope_findings(info: ContractInfo, tree: etree._ElementTree) -> tuple[Finding, ...]:
+    """An ``envelope`` finding when the document is a SOAP envelope of a version the contract's
+    requests do not speak (a SOAP 1.2 reply to a consumer that sends SOAP 1.1)."""
+    got = envelope_version(tree)
+    spoken = {i.request.soap_version for i in info.interactions}
+    if got is None or not spoken or None in spoken or got in spoken:
+        return ()
+    expected = " or ".join(sorted(v for v in spoken if v))
+    root = tree.getroot()
+    return (Finding(
+        kind="envelope", id="soap-version", pattern=None, context="/", test="",
+        message=f"the document is a SOAP {got} envelope; the contract's requests are SOAP "
+                f"{expected}", location=Location("/*[1]", root.sourceline)),)
+
+
+def vacuous_findings(outcome, tree: etree._ElementTree) -> tuple[Finding, ...]:
+    """A ``vacuous`` finding for each pattern that fired nothing, at the document root's line."""
+    root = tree.getroot()
+    where = Location("/*[1]", root.sourceline)
+    out = []
+    for index in outcome.silent or ():
+        pattern = outcome.compiled.plan.patterns[index]
+        label = pattern.id or pattern.name or f"#{index + 1}"
+        contexts = [r.context for r in pattern.required_rules]
+        which = (f"rule context {contexts[0]} found no node" if len(contexts) == 1
+                 else f"rule contexts {', '.join(contexts)} found no node")
+        out.append(Finding(
+            kind="vacuous", id=pattern.id or pattern.name, pattern=pattern.id,
+            context=" | ".join(contexts), test="",
+            message=f"pattern {label} matched nothing ({which})", location=where))
+    return tuple(out)
 
 
 def load_contract(path: str | Path) -> Contract:
@@ -182,7 +259,8 @@ def read_info(tree: etree._ElementTree, *, default_consumer: str, path: Path | N
                                 line=el.sourceline)
         seen.add(inter.id)
         interactions.append(inter)
-    return ContractInfo(consumer, provider, version, title, tuple(interactions))
+    return ContractInfo(consumer, provider, version, title, tuple(interactions),
+                        require_match=meta is not None)
 
 
 def _read_interaction(el: etree._Element, path: Path | None, name: str) -> Interaction:
@@ -213,6 +291,8 @@ def _read_interaction(el: etree._Element, path: Path | None, name: str) -> Inter
     if soap is None and inline:
         ns = etree.QName(inline[0]).namespace
         soap = {SOAP11_ENV: "1.1", SOAP12_ENV: "1.2"}.get(ns)
+    elif soap is None and body:
+        soap = body_version(body)
     if soap not in (None, "1.1", "1.2"):
         raise ContractError(f"interaction {iid!r}: soap must be 1.1 or 1.2, not {soap!r}",
                             path=name, line=req_el.sourceline)
@@ -227,29 +307,77 @@ def _read_interaction(el: etree._Element, path: Path | None, name: str) -> Inter
         href=href,
     )
     resp_el = el.find(_q("response"))
-    response = ExpectedResponse()
-    if resp_el is not None:
-        status = resp_el.get("status")
-        try:
-            code = int(status) if status else None
-        except ValueError:
-            raise ContractError(f"interaction {iid!r}: status {status!r} is not a number",
-                                path=name, line=resp_el.sourceline) from None
-        response = ExpectedResponse(code, resp_el.get("content-type"))
+    response = ExpectedResponse() if resp_el is None else _read_response(resp_el, iid, name)
     desc = el.find(_q("description"))
     return Interaction(
         id=iid,
         request=request,
         response=response,
         phase=el.get("phase"),
-        state=el.get("state"),
+        states=_read_states(el, iid, name),
         description=" ".join("".join(desc.itertext()).split()) if desc is not None else None,
+        line=el.sourceline,
     )
 
 
+def _read_response(el: etree._Element, iid: str, name: str) -> ExpectedResponse:
+    def fail(message: str) -> ContractError:
+        return ContractError(f"interaction {iid!r}: {message}", path=name, line=el.sourceline)
+
+    status = el.get("status")
+    try:
+        code = int(status) if status else 200
+    except ValueError:
+        raise fail(f"status {status!r} is not a number") from None
+    body = el.get("body")
+    if body not in (None, "empty"):
+        raise fail(f"response body may only be \"empty\", not {body!r}")
+    fault = el.get("fault", "false").strip()
+    if fault not in ("true", "false", "1", "0"):
+        raise fail(f"fault must be true or false, not {fault!r}")
+    faultcode = el.get("faultcode")
+    if faultcode is not None and fault not in ("true", "1"):
+        raise fail("faultcode needs fault=\"true\"")
+    if body == "empty" and fault in ("true", "1"):
+        raise fail("a response cannot be both empty and a fault")
+    return ExpectedResponse(code, el.get("content-type"), empty=body == "empty",
+                            fault=fault in ("true", "1"), faultcode=faultcode)
+
+
+def _read_states(el: etree._Element, iid: str, name: str) -> tuple[State, ...]:
+    states = []
+    if el.get("state"):
+        states.append(State(el.get("state")))
+    for st in el.findall(_q("state")):
+        if not st.get("name"):
+            raise ContractError(f"interaction {iid!r}: cdc:state needs a name", path=name,
+                                line=st.sourceline)
+        params = []
+        for p in st.findall(_q("param")):
+            if not p.get("name"):
+                raise ContractError(f"interaction {iid!r}: cdc:param needs a name", path=name,
+                                    line=p.sourceline)
+            params.append((p.get("name"), "".join(p.itertext())))
+        states.append(State(st.get("name"), tuple(params)))
+    return tuple(states)
+
+
+# Namespaces of the contract itself: an inline body does not carry them unless it uses them.
+_MACHINERY_NS = frozenset({
+    CDC_NS, "http://purl.oclc.org/dsdl/schematron", "http://www.ascc.net/xml/schematron",
+    "http://www.w3.org/1999/XSL/Transform", "http://purl.oclc.org/dsdl/svrl",
+})
+
+
 def _detached(el: etree._Element) -> etree._Element:
+    """The inline body on its own, with every namespace in scope that is not the contract's.
+
+    A prefix may be used only inside a value (``xsi:type="t:Stay"``), so declarations stay even
+    when no element or attribute name uses them.
+    """
     copy = etree.fromstring(etree.tostring(el))
-    etree.cleanup_namespaces(copy)
+    keep = [p for p, uri in el.nsmap.items() if p and uri not in _MACHINERY_NS]
+    etree.cleanup_namespaces(copy, keep_ns_prefixes=keep)
     return copy
 
 
@@ -259,7 +387,7 @@ def _read_body_file(href: str, path: Path | None, name: str, line: int | None) -
                             path=name, line=line)
     base = path.resolve().parent
     target = (base / href).resolve()
-    if not target.is_relative_to(base):
+    if not within(target, base):
         raise ContractError(f"request href {href!r} points outside the contract's folder",
                             path=name, line=line)
     try:

@@ -61,3 +61,7 @@ class RunError(CdcxmlError, RuntimeError):
 
 class ConfigError(CdcxmlError, ValueError):
     """A configuration file or option is invalid."""
+
+
+class WsdlError(CdcxmlError, ValueError):
+    """A WSDL cannot be read: not WSDL 1.1, a refused or missing import, no usable binding."""

@@ -1,8 +1,10 @@
-"""File-system helpers: atomic writes, so a crash never leaves a half-written file."""
+"""File-system helpers: atomic writes (a crash never leaves a half-written file) and the one
+containment check for paths an input names or a write goes through."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -44,3 +46,54 @@ def file_mode(target: Path) -> int:
         umask = os.umask(0o022)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def within(path: str | Path, folder: str | Path) -> bool:
+    """Whether ``path`` lies inside ``folder`` once every symbolic link in both is resolved.
+
+    The comparison is by path components, never by string prefix: ``schemas-private/x.xsd`` is
+    not inside ``schemas``. The one containment check for everything an input may reach (contract
+    includes, ``document()``, request bodies, XSD and WSDL imports).
+    """
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte: not inside
+        return False
+
+
+def unsafe_component(root: Path, rel: str | Path) -> tuple[str, str] | None:
+    """The first part of ``root/rel`` below ``root`` that a write must not go through, or None.
+
+    Before deleting or writing ``root/rel`` in a folder others can change (a clone of a shared
+    repository, a shared publish folder), every part of the path that exists must be a real
+    folder (the last may be a file), not a symbolic link, so nothing is deleted or written outside
+    ``root``. Returns that part relative to ``root`` (POSIX form) and what it is instead.
+    """
+    parts = Path(rel).parts
+    current = root
+    for i, part in enumerate(parts):
+        current = current / part
+        shown = "/".join(parts[: i + 1])
+        try:
+            info = current.lstat()
+        except OSError:  # missing (created later) or unreadable: the write itself says so
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            return shown, "a symbolic link"
+        if i < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):
+            return shown, "a file, not a folder"
+    return None
+
+
+def contained_path(target: str | Path, folder: str | Path, *, what: str, path: str | None = None,
+                   line: int | None = None, error: type | None = None) -> Path:
+    """``target`` resolved, if it lies :func:`within` ``folder``; else ``error`` in one line.
+
+    ``error`` is a :class:`~cdcxml.errors.CdcxmlError` subclass naming ``path`` and ``line``.
+    """
+    from .errors import InputError
+
+    if not within(target, folder):
+        raise (error or InputError)(f"{what} of {str(target)!r} refused: it leaves the folder "
+                                    f"{Path(folder).name}/", path=path, line=line)
+    return Path(target).resolve()

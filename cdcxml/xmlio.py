@@ -92,20 +92,21 @@ _ALLOWED_ENCODINGS = frozenset(
         "iso-8859-1", "latin-1", "latin1", "iso-8859-15", "windows-1252", "cp1252",
     }
 )
-_DECL = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
+_UTF16 = frozenset({"utf-16", "utf-16le", "utf-16be", "utf16"})
+# The encoding declaration: read whole (libxml2 reads it whole), however much white space it holds.
+_DECL = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
 
 class ParserMemoryError(UnsafeXMLError, MemoryError):
     """libxml2 ran out of memory: a document error, and a MemoryError to a guard that counts it."""
 
 
 _local = threading.local()
+# Under these options libxml2 itself loads nothing and expands nothing: no external DTD or entity is
+# read (load_dtd, no_network, and a resolver that refuses all), and entity references stay
+# references (resolve_entities=False), internal-subset entities included.
 _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
-                       dtd_validation=False, remove_blank_text=False)
+                       dtd_validation=False, attribute_defaults=False, remove_blank_text=False)
 
 
 def _parser(huge: bool) -> etree.XMLParser:
@@ -126,56 +127,110 @@ class _DenyResolver(etree.Resolver):
         raise UnsafeXMLError(f"external resource {url!r} refused")
 
 
-def _check_encoding(data: bytes, name: str) -> None:
-    if data[:1] == b"<" and data[:5] != b"<?xml":
-        return  # no byte order mark and no declaration: UTF-8 by definition
-    bom_encoding = None if data[:1] == b"<" else next(
-        (enc for bom, enc in _BOMS if data.startswith(bom)), None)
-    head = data[len(codecs.BOM_UTF8) :] if bom_encoding == "utf-8" else data
-    if bom_encoding == "utf-16":
-        head = data[:400].decode("utf-16", errors="replace").encode("ascii", errors="replace")
-    match = _DECL.match(head, 0, 200)
+def _detect(head: bytes) -> str | None:
+    """The encoding lxml and libxml2 settle on from the first four bytes, before any declaration.
+
+    The same rules as lxml's UTF-32 byte order marks and libxml2's ``xmlDetectEncoding``:
+    ``utf-8`` (a byte order mark), ``utf-16le``/``utf-16be`` (a byte order mark, or ``<?`` in
+    UTF-16), ``ucs-4`` (``<`` in UTF-32, any byte order, or a UTF-32 byte order mark), ``ebcdic``;
+    None where the declaration (or its absence: UTF-8) decides.
+    """
+    if head[:4] in (b"\xff\xfe\0\0", b"\0\0\xfe\xff") or head[:4] in _UCS4:
+        return "ucs-4"
+    if head[:3] == codecs.BOM_UTF8:
+        return "utf-8"
+    if head[:2] == codecs.BOM_UTF16_LE or head[:4] == b"<\0?\0":
+        return "utf-16le"
+    if head[:2] == codecs.BOM_UTF16_BE or head[:4] == b"\0<\0?":
+        return "utf-16be"
+    if head[:4] == b"\x4c\x6f\xa7\x94":
+        return "ebcdic"
+    return None
+
+
+_UCS4 = frozenset({b"\0\0\0<", b"<\0\0\0", b"\0\0<\0", b"\0<\0\0"})
+
+
+def _check_encoding(data: bytes, name: str) -> str | None:
+    """Refuse an encoding off the list, decided as libxml2 decides it; return the detected one."""
+    if data[:1] == b"<" and data[1:2] != b"\0" and data[:5] != b"<?xml":
+        return None  # no byte order mark and no declaration: UTF-8 by definition
+    detected = _detect(data)
+    if detected in ("ucs-4", "ebcdic"):
+        shown = "UTF-32 (UCS-4)" if detected == "ucs-4" else "EBCDIC"
+        raise UnsafeXMLError(f"encoding {shown} is not allowed", path=name)
+    if detected in ("utf-16le", "utf-16be"):
+        # libxml2 reads UTF-16 whatever the declaration says; it must not say otherwise.
+        start = 2 if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else 0
+        head = data[start : start + 1024].decode(detected, errors="replace")
+        match = _DECL.match(head.encode("ascii", errors="replace"))
+    else:
+        match = _DECL.match(data, 3 if detected == "utf-8" else 0)
     declared = match.group(1).decode("ascii").lower() if match else None
     if declared is not None and declared not in _ALLOWED_ENCODINGS:
         raise UnsafeXMLError(f"encoding {declared!r} is not allowed", path=name)
-    if bom_encoding == "utf-8" and declared not in (None, "utf-8", "utf8"):
+    if detected == "utf-8" and declared not in (None, "utf-8", "utf8"):
         raise UnsafeXMLError(
             f"UTF-8 byte order mark contradicts the declared encoding {declared!r}", path=name
         )
-    if bom_encoding == "utf-16" and declared not in (None, "utf-16", "utf-16le", "utf-16be"):
+    if detected in ("utf-16le", "utf-16be") and declared not in (None, *_UTF16):
+        what = "byte order mark" if start else "content"
         raise UnsafeXMLError(
-            f"UTF-16 byte order mark contradicts the declared encoding {declared!r}", path=name
+            f"UTF-16 {what} contradicts the declared encoding {declared!r}", path=name
         )
+    return detected
 
 
-# A DOCTYPE can only come before the root element, after comments, PIs and white space.
+# Where the DOCTYPE of a document libxml2 found one in begins and whether it has an internal
+# subset: only comments, processing instructions and white space can come before it.
 _PROLOG_DOCTYPE = re.compile(rb"(?>\s|<!--.*?-->|<\?.*?\?>)*+<!DOCTYPE", re.DOTALL)
-_BARE_DOCTYPE = re.compile(rb"\s+[^\s\[>]+\s*>")
-_PROLOG_SCAN = 1024 * 1024
+_LITERAL = rb"""(?:"[^"]*"|'[^']*')"""
+_DOCTYPE_END = re.compile(rb"\s+[^\s\[>]+(?:\s+(?:SYSTEM\s*%s|PUBLIC\s*%s\s*%s))?\s*([\[>])"
+                          % (_LITERAL, _LITERAL, _LITERAL))
 
 
-def _check_doctype(data: bytes, name: str) -> bool:
-    """Refuse a DOCTYPE with content before libxml2 reads any of it (entities, subsets, PEs).
+def _doctype(data: bytes, detected: str | None) -> tuple[bool, int | None]:
+    """Whether the prolog's DOCTYPE has an internal subset (True where it cannot be told), and
+    the line it starts on; (False, None) where the prolog holds no DOCTYPE.
 
-    Returns whether the prolog holds a bare ``<!DOCTYPE name>``, which is refused after parsing.
+    Read in the encoding libxml2 read the document in: the single-byte encodings on the list and
+    UTF-8 keep markup bytes as they are; UTF-16 is decoded first.
     """
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        head = data[2:_PROLOG_SCAN].decode("utf-16-le" if data[:2] == codecs.BOM_UTF16_LE
-                                           else "utf-16-be", errors="replace")
-        head_bytes, start = head.encode("utf-8", errors="replace"), 0
-    elif data.find(b"<!DOCTYPE", 0, _PROLOG_SCAN) < 0:
-        return False
+    if detected in ("utf-16le", "utf-16be"):
+        data = data.decode("utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+                           else detected, errors="replace").encode("utf-8")
+        start = 0
     else:
-        head_bytes, start = data, 3 if data.startswith(codecs.BOM_UTF8) else 0
-    match = _PROLOG_DOCTYPE.match(head_bytes, start, start + _PROLOG_SCAN)
+        start = 3 if detected == "utf-8" else 0
+    match = _PROLOG_DOCTYPE.match(data, start)
     if match is None:
-        return False
-    # A bare <!DOCTYPE name> declares nothing: libxml2 may read it (an HTML page then gets its
-    # own syntax error) and it is refused after parsing.
-    if not _BARE_DOCTYPE.match(head_bytes, match.end()):
-        line = head_bytes[start : match.end()].count(b"\n") + 1
-        raise UnsafeXMLError("DOCTYPE not allowed", path=name, line=line)
-    return True
+        return False, None
+    line = data.count(b"\n", 0, match.end()) + 1
+    end = _DOCTYPE_END.match(data, match.end())
+    return end is None or end.group(1) == b"[", line
+
+
+def _check_doctype(dtd: etree.DTD, parser: etree.XMLParser, data: bytes, name: str,
+                   detected: str | None) -> None:
+    """Accept a DOCTYPE that only names a DTD (never loaded); refuse one with an internal subset.
+
+    Runs only for a document libxml2 found a DOCTYPE in; libxml2 has then recorded every entity
+    and element the subset declared, and warned of every entity it could not know.
+    """
+    subset, line = _doctype(data, detected)
+    declared = [e.name for e in dtd.iterentities()]
+    if subset or declared or any(True for _ in dtd.iterelements()):
+        what = f" (it declares the entity {declared[0]!r})" if declared else ""
+        raise UnsafeXMLError(f"DOCTYPE not allowed with an internal subset{what}",
+                             path=name, line=line)
+    for entry in parser.error_log:
+        if entry.type == etree.ErrorTypes.WAR_UNDECLARED_ENTITY:
+            entity = re.search(r"Entity '([^']*)'", entry.message)
+            shown = f"&{entity.group(1)};" if entity else "an entity"
+            raise XMLSyntaxError(
+                f"entity {shown} is not defined: the DTD that would define it is never loaded "
+                "(write the character itself or a character reference such as &#160;)",
+                path=name, line=entry.line or None)
 
 
 class _Counter:
@@ -253,14 +308,18 @@ def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = No
         )
     if not data or data.isspace():
         raise XMLSyntaxError("document is empty", path=name)
-    _check_encoding(data, name)
-    bare_doctype = _check_doctype(data, name)
+    detected = _check_encoding(data, name)
     _check_counts(data, name, limits)
+    parser = _parser(limits.huge)
     try:
-        root = etree.fromstring(data, _parser(limits.huge), base_url=base_url)
+        root = etree.fromstring(data, parser, base_url=base_url)
     except etree.XMLSyntaxError as err:
         if err.code == _ERR_NO_MEMORY:
             raise ParserMemoryError("not enough memory to parse the document", path=name) from err
+        subset, at = _doctype(data, detected) if b"<!DOCTYPE" in data else (False, None)
+        if subset:  # the more basic refusal: this document would be refused however it ended
+            raise UnsafeXMLError("DOCTYPE not allowed with an internal subset", path=name,
+                                 line=at) from err
         line = err.lineno if err.lineno and err.lineno > 0 else None
         msg = _clean_libxml_message(err.msg or str(err), limits)
         if "safety limit" in msg:
@@ -271,10 +330,9 @@ def parse_bytes(data: bytes, name: str = "<bytes>", *, base_url: str | None = No
     if root is None:
         raise XMLSyntaxError("document has no root element", path=name)
     tree = root.getroottree()
-    if bare_doctype:
-        info = tree.docinfo
-        if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-            raise UnsafeXMLError("DOCTYPE not allowed", path=name, line=1)
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None:
+        _check_doctype(dtd, parser, data, name, detected)
     return tree
 
 

@@ -164,7 +164,7 @@ def test_archive_limits_make_entries_not_crashes(tmp_path):
     capped = list(captures([archive], limits=ArchiveLimits(max_members=3)))
     assert [c.error for c in capped[:3]] == [None, None, None]
     assert capped[3].name == str(archive)
-    assert capped[3].error == "more than 3 members; the rest were not read"
+    assert capped[3].error == "more than 3 members (limit max_members); the rest were not read"
     assert len(capped) == 4
 
 

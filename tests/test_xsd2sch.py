@@ -41,8 +41,8 @@ def test_full_mode_flags_the_response_without_instock():
     assert not report.valid
     found = {(f.id, f.message, f.line) for f in report.failures}
     assert found == {
-        ("Products.Product.InStock-count", "Product must contain exactly one InStock", 3),
-        ("Products.Product.InStock-count", "Product must contain exactly one InStock", 9),
+        ("Product.InStock-count", "Product must contain exactly one InStock", 3),
+        ("Product.InStock-count", "Product must contain exactly one InStock", 9),
     }
 
 
@@ -84,14 +84,25 @@ def test_samples_in_a_soap_envelope_resolve_to_the_payload_paths():
 
 # -- the shape of the output --------------------------------------------------------------------
 
-def test_output_is_iso_schematron_with_a_contract_stub_and_a_pattern_per_global_element(tmp_path):
+def test_output_is_iso_schematron_with_a_contract_stub_a_payload_pattern_and_one_per_type(
+        tmp_path):
     data = convert(DATA / "catalog" / "catalog.xsd", consumer="shop", provider="catalog-svc")
     root = xmlio.parse_bytes(data.schematron).getroot()
     assert root.tag == f"{{{SCH}}}schema" and root.get("queryBinding") == "xslt"
     meta = root.find("cdc:contract", NS)
     assert (meta.get("consumer"), meta.get("provider")) == ("shop", "catalog-svc")
-    assert [p.get("id") for p in root.findall("sch:pattern", NS)] == [
-        "Catalog", "Book", "EBook", "Album"]
+    patterns = root.findall("sch:pattern", NS)
+    # The payload's root elements, one rule each (and one per type xsi:type may give them):
+    # the one pattern a document without the payload leaves silent.
+    payload = patterns[0]
+    assert payload.get("id") == "payload" and payload.get(f"{{{NS['cdc']}}}optional") is None
+    roots = [r.get("context").split("[")[0] for r in payload.findall("sch:rule", NS)]
+    assert list(dict.fromkeys(roots)) == ["c:Catalog", "c:Book", "c:EBook", "c:Album"]
+    # Then a pattern per type, named after it, that a valid document may leave unmatched.
+    ids = [p.get("id") for p in patterns[1:]]
+    assert {"ItemType", "BookType", "EBookType", "AlbumType", "Price", "TagList"} <= set(ids)
+    assert all(p.get(f"{{{NS['cdc']}}}optional") == "true" for p in patterns[1:])
+    assert "type ItemType: Featured" in [c.text.strip() for c in root.iter(etree.Comment)]
     ids = [a.get("id") for a in root.iter(f"{{{SCH}}}assert")]
     assert len(ids) == len(set(ids)) == data.assertions
     target = tmp_path / "catalog.sch"
@@ -104,20 +115,24 @@ def test_every_namespace_gets_a_prefix_and_paths_cross_namespaces():
     root = xmlio.parse_bytes(convert(DATA / "orders" / "orders.xsd").schematron).getroot()
     prefixes = {n.get("prefix"): n.get("uri") for n in root.findall("sch:ns", NS)}
     assert prefixes == {"o": "urn:example:orders", "c": "urn:example:common",
-                        "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+                        "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+                        "soap": "http://schemas.xmlsoap.org/soap/envelope/",
+                        "soap12": "http://www.w3.org/2003/05/soap-envelope"}
     contexts = [r.get("context") for r in root.iter(f"{{{SCH}}}rule")]
-    assert "/o:Order/o:Lines/o:Line" in contexts
-    assert any(c.startswith("/o:Order/c:Address[") and c.endswith("/c:Postcode")
-               for c in contexts)
+    assert "o:Order[not(parent::*) or parent::soap:Body or parent::soap12:Body]" in contexts
+    # A name only one declaration gives needs nothing more; c:Address is global, so its rule
+    # says where it is not the payload's root.
+    assert "o:Line" in contexts and "c:Postcode" in contexts
+    assert any(c.startswith("c:Address[") and c.endswith("[parent::o:Order]") for c in contexts)
 
 
 def test_messages_say_what_the_xsd_required():
     c = contract(DATA / "orders" / "orders.xsd")
     found = failures(c, DATA / "orders" / "order-broken.xml")
     assert found == [
-        ("Order.Lines.Line.choice", "Line must not contain more than one of: GiftWrap, "
-                                    "Engraving/Font"),
-        ("Order.Lines.Line.Sku.pattern", "Sku must match the pattern [A-Z]{3}-\\d{4}"),
+        ("Line.choice", "Line must not contain more than one of: GiftWrap, "
+                        "Engraving/Font"),
+        ("Sku.pattern", "Sku must match the pattern [A-Z]{3}-\\d{4}"),
     ]
     assert c.validate(DATA / "orders" / "order.xml").valid
 
@@ -129,13 +144,13 @@ def test_choice_of_exactly_one_branch(tmp_path):
     payment = tree.find("o:Payment", ns)
     voucher = payment.find("o:Voucher", ns)
     payment.remove(voucher)
-    assert ("Order.Payment.choice", "Payment must contain exactly one of: Card, Invoice, "
-                                    "Voucher/Code") in failures(c, tree)
+    assert ("Payment.choice", "Payment must contain exactly one of: Card, Invoice, "
+                              "Voucher/Code") in failures(c, tree)
     payment.append(voucher)
     invoice = etree.SubElement(payment, "{urn:example:orders}Invoice")
     etree.SubElement(invoice, "{urn:example:orders}DueDays").text = "30"
-    assert ("Order.Payment.choice", "Payment must contain exactly one of: Card, Invoice, "
-                                    "Voucher/Code") in failures(c, tree)
+    assert ("Payment.choice", "Payment must contain exactly one of: Card, Invoice, "
+                              "Voucher/Code") in failures(c, tree)
 
 
 def test_derived_type_named_by_xsi_type_gets_its_own_rules():
@@ -143,12 +158,12 @@ def test_derived_type_named_by_xsi_type_gets_its_own_rules():
     tree = xmlio.parse_file(DATA / "orders" / "order.xml")
     address = tree.find("{urn:example:common}Address")
     address.remove(address.find("{urn:example:common}Postcode"))
-    assert ("Order.Address-as-UKAddress.Postcode-count",
+    assert ("UKAddress.Postcode-count",
             "Address must contain exactly one Postcode") in failures(c, tree)
     address.set("{http://www.w3.org/2001/XMLSchema-instance}type", "c:Address")
     assert c.validate(tree).valid
     address.set("{http://www.w3.org/2001/XMLSchema-instance}type", "c:Money")
-    assert ("Order.Address.xsi-type", "Address must name one of Address, UKAddress, USAddress "
+    assert ("Address.xsi-type", "Address must name one of Address, UKAddress, USAddress "
                                       "in xsi:type") in failures(c, tree)
 
 
@@ -159,10 +174,9 @@ def test_whitespace_is_collapsed_before_checks():
     quantity.text = "\n  +0042 \t"
     assert c.validate(tree).valid
     quantity.text = "4 2"
-    assert ("Order.Lines.Line.Quantity.type", "Quantity must be an integer "
-                                              "(xs:positiveInteger)") in failures(c, tree)
+    assert ("Quantity.type", "Quantity must be an integer (xs:positiveInteger)") in failures(c, tree)
     quantity.text = "1000"
-    assert ("Order.Lines.Line.Quantity.range", "Quantity must be between 1 and 999") in \
+    assert ("Quantity.range", "Quantity must be between 1 and 999") in \
         failures(c, tree)
 
 
@@ -176,7 +190,10 @@ def test_what_cannot_be_checked_is_listed_and_commented():
 def test_element_option_selects_patterns():
     root = xmlio.parse_bytes(convert(DATA / "catalog" / "catalog.xsd",
                                      elements=["Book", "c:Album"]).schematron).getroot()
-    assert [p.get("id") for p in root.findall("sch:pattern", NS)] == ["Book", "Album"]
+    payload = root.find("sch:pattern", NS)
+    roots = [r.get("context").split("[")[0] for r in payload.findall("sch:rule", NS)]
+    assert list(dict.fromkeys(roots)) == ["c:Book", "c:Album"]
+    assert "ItemType" not in [p.get("id") for p in root.findall("sch:pattern", NS)]
     with pytest.raises(CdcxmlError, match="no such global element"):
         convert(DATA / "catalog" / "catalog.xsd", elements=["Nope"])
 
@@ -191,7 +208,7 @@ def test_self_recursive_content_is_checked_at_every_depth():
     assert c.validate(doc).valid
     broken = doc.replace(b't:weight="0.5"', b't:weight="1.5"')
     assert [f.line for f in c.validate(broken).failures] == [1]
-    assert failures(c, broken) == [("Tree.Node.Node.Node.Leaf.weight-range",
+    assert failures(c, broken) == [("Leaf.weight-range",
                                     "Leaf/@weight must be more than 0 and less than 1")]
 
 
@@ -220,6 +237,7 @@ def test_keep_attribute_keeps_its_checks_and_the_way_to_it():
     root = xmlio.parse_bytes(data.schematron).getroot()
     messages = [a.text for a in root.iter(f"{{{SCH}}}assert")]
     assert messages == [
+        "Order must not have xsi:nil (it is not nillable)",
         "Order must contain exactly one Lines",
         "Lines must contain at least one Line",
         "Line must contain exactly one UnitPrice",

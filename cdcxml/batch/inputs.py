@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bz2
 import glob
+import gzip
 import json
+import lzma
 import tarfile
+import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,12 +33,20 @@ _GLOB_CHARS = frozenset("*?[")
 
 @dataclass(frozen=True, slots=True)
 class ArchiveLimits:
-    """Bounds on what one archive or HAR file may hold; a member over them is an error entry."""
+    """Bounds on what one archive or HAR file may hold; a member over them is an error entry.
+
+    Every member counts, documents or not, and so does every byte a compressed tar archive
+    inflates to (headers and skipped members included). ``max_ratio`` bounds how far a compressed
+    tar archive may inflate (judged past its first 16 MiB), ``max_seconds`` how long reading one
+    archive may take, not counting the checks of its documents.
+    """
 
     max_members: int = 1_000_000
     max_name: int = 1024
     max_member_bytes: int = 64 * 1024 * 1024
     max_total_bytes: int = 8 * 1024 * 1024 * 1024
+    max_ratio: int = 1000
+    max_seconds: float = 120.0
 
 
 DEFAULT_LIMITS = ArchiveLimits()
@@ -79,8 +91,14 @@ def is_container(name: str) -> bool:
 
 def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIMITS,
              read: bool = True) -> Iterator[Capture]:
-    """Every document the paths name, in order; with ``read=False`` archive bytes are not kept."""
-    for item in paths:
+    """Every document the paths name, in order; with ``read=False`` archive bytes are not kept.
+
+    A named path that does not exist (or a pattern matching nothing) is an InputError, raised
+    before the first document.
+    """
+    from ..checking import require_inputs
+
+    for item in require_inputs(paths, globs=True):
         name = str(item)
         if name == "-":
             # Read here: a worker process does not share this process's standard input.
@@ -135,14 +153,48 @@ class _Budget:
         self.limits = limits
         self.members = 0
         self.total = 0
+        self.inflated = 0  # bytes a compressed stream gave, headers and skipped members included
+        self.spent = 0.0  # seconds spent reading the archive, while the generator ran
+        self.since: float | None = None
+
+    def resume(self) -> None:
+        self.since = time.monotonic()
+
+    def pause(self) -> None:
+        if self.since is not None:
+            self.spent += time.monotonic() - self.since
+            self.since = None
 
     def admit(self) -> Capture | None:
         """None while another member may be read; else the error capture that ends the archive."""
         self.members += 1
         if self.members > self.limits.max_members:
-            return Capture(self.archive, error=f"more than {self.limits.max_members} members; "
+            return Capture(self.archive, error=f"more than {self.limits.max_members} members "
+                                               "(limit max_members); the rest were not read")
+        return self.clock()
+
+    def clock(self) -> Capture | None:
+        """The error capture that ends the archive once reading it took too long."""
+        spent = self.spent + (time.monotonic() - self.since if self.since is not None else 0.0)
+        if spent > self.limits.max_seconds:
+            return Capture(self.archive, error=f"reading the archive took more than "
+                                               f"{self.limits.max_seconds:g} s (limit max_seconds); "
                                                "the rest were not read")
         return None
+
+    def inflate(self, count: int, compressed: int) -> None:
+        """Count bytes a compressed stream gave; raise :class:`_Over` past a limit."""
+        self.inflated += count
+        limits = self.limits
+        if self.inflated > limits.max_total_bytes:
+            raise _Over(f"archive inflates to more than {limits.max_total_bytes} bytes "
+                        "(limit max_total_bytes)")
+        if self.inflated > _RATIO_GRACE and self.inflated > limits.max_ratio * max(compressed, 1):
+            raise _Over(f"archive inflates more than {limits.max_ratio} times its size "
+                        "(limit max_ratio)")
+        stop = self.clock()
+        if stop is not None:
+            raise _Over(stop.error or "")
 
     def member(self, member: str, size: int | None) -> str | None:
         """An error message when a member's name or announced size is over the limits."""
@@ -160,6 +212,79 @@ class _Budget:
         if self.total > self.limits.max_total_bytes:
             return f"archive holds more than {self.limits.max_total_bytes} bytes"
         return None
+
+
+_RATIO_GRACE = 16 * 1024 * 1024
+
+
+class _Over(Exception):
+    """An archive went over a limit while being read; the message names the limit."""
+
+
+class _Metered:
+    """A decompressed stream that counts what it gives against the archive's limits.
+
+    The decompressors are asked for at most what tar asks for, so a stream that inflates a
+    thousandfold never sits in memory whole.
+    """
+
+    def __init__(self, stream, raw: _Consumed, budget: _Budget):
+        self.stream = stream
+        self.raw = raw
+        self.budget = budget
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size if size is not None and size >= 0 else 1024 * 1024)
+        self.budget.inflate(len(data), self.raw.consumed)
+        return data
+
+    def close(self) -> None:
+        self.stream.close()
+        self.raw.close()
+
+    def __enter__(self) -> _Metered:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Consumed:
+    """The archive file as the decompressor reads it, counting the compressed bytes read so far."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.consumed = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.fh.read(size)
+        self.consumed += len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+_MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+
+
+def _open_tar(p: Path, budget: _Budget) -> tuple[tarfile.TarFile, _Metered]:
+    """A streaming reader of a tar archive, compressed or not, every byte counted (the stream
+    is the caller's to close: tar does not close a file it was handed)."""
+    with p.open("rb") as fh:
+        head = fh.read(6)
+    opener = next((open_ for magic, open_ in _MAGIC if head.startswith(magic)), None)
+    raw = _Consumed(p.open("rb"))
+    stream = opener(raw, "rb") if opener else raw
+    metered = _Metered(stream, raw, budget)
+    try:
+        return tarfile.open(fileobj=metered, mode="r|"), metered
+    except BaseException:
+        metered.close()
+        raise
 
 
 def _member_name(archive: str, member: str, limit: int) -> str:
@@ -207,40 +332,60 @@ def _zip(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capt
 
 def _tar(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:
     budget = _Budget(name, limits)
+    budget.resume()
     try:
         # Stream mode: members are read in order, compressed archives are never seeked.
-        tf = tarfile.open(p, mode="r|*")  # noqa: SIM115 (closed by the with below)
-    except (OSError, tarfile.TarError) as err:
+        tf, stream = _open_tar(p, budget)
+    except _Over as err:
+        budget.pause()
+        yield Capture(name, error=str(err))
+        return
+    except (OSError, tarfile.TarError, EOFError, ValueError, lzma.LZMAError) as err:
+        budget.pause()
         yield Capture(name, error=f"not a readable tar archive: {err}")
         return
-    with tf:
-        try:
-            for info in tf:
-                if not info.isfile() or not _has_suffix(info.name, DOCUMENT_SUFFIXES):
-                    continue
-                stop = budget.admit()
-                if stop:
-                    yield stop
+    with stream, tf:
+        for capture in _tar_members(tf, name, budget, read):
+            budget.pause()
+            yield capture
+            budget.resume()
+            if capture.name == name:  # the archive's own error ends it
+                return
+
+
+def _tar_members(tf: tarfile.TarFile, name: str, budget: _Budget,
+                 read: bool) -> Iterator[Capture]:
+    limits = budget.limits
+    try:
+        for info in tf:
+            # Every member counts, documents or not: a stream of empty members is no cheaper.
+            stop = budget.admit()
+            if stop:
+                yield stop
+                return
+            if not info.isfile() or not _has_suffix(info.name, DOCUMENT_SUFFIXES):
+                continue
+            member = _member_name(name, info.name, limits.max_name)
+            problem = budget.member(info.name, info.size)
+            if problem:
+                yield Capture(member, error=problem)
+                continue
+            if not read:
+                yield Capture(member, data=b"")
+                continue
+            fh = tf.extractfile(info)
+            data = fh.read(limits.max_member_bytes + 1) if fh is not None else b""
+            problem = budget.take(data)
+            if problem:
+                yield Capture(member, error=problem)
+                if budget.total > limits.max_total_bytes:
                     return
-                member = _member_name(name, info.name, limits.max_name)
-                problem = budget.member(info.name, info.size)
-                if problem:
-                    yield Capture(member, error=problem)
-                    continue
-                if not read:
-                    yield Capture(member, data=b"")
-                    continue
-                fh = tf.extractfile(info)
-                data = fh.read(limits.max_member_bytes + 1) if fh is not None else b""
-                problem = budget.take(data)
-                if problem:
-                    yield Capture(member, error=problem)
-                    if budget.total > limits.max_total_bytes:
-                        return
-                    continue
-                yield Capture(member, data=data)
-        except (OSError, tarfile.TarError, EOFError, ValueError) as err:
-            yield Capture(name, error=f"tar archive is damaged: {err}")
+                continue
+            yield Capture(member, data=data)
+    except _Over as err:
+        yield Capture(name, error=f"{err}; the rest were not read")
+    except (OSError, tarfile.TarError, EOFError, ValueError, lzma.LZMAError) as err:
+        yield Capture(name, error=f"tar archive is damaged: {err}")
 
 
 XML_MEDIA_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml"})

@@ -42,6 +42,7 @@ def _register() -> None:
         compile_cmd,
         contrast_cmd,
         impact_cmd,
+        init_cmd,
         lint_cmd,
         obligations_cmd,
         package_cmd,
@@ -52,7 +53,7 @@ def _register() -> None:
         xsd2sch_cmd,
     )
 
-    for module in (validate_cmd, compile_cmd, lint_cmd, verify_cmd,
+    for module in (init_cmd, validate_cmd, compile_cmd, lint_cmd, verify_cmd,
                    package_cmd, publish_cmd, pull_cmd, batch_cmd,
                    contrast_cmd, obligations_cmd, impact_cmd, xsd2sch_cmd):
         main.add_command(module.command)

@@ -9,11 +9,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from ..batch import Spec, Tally, check_all, count, default_jobs, read_jsonl
+from ..batch import ArchiveLimits, Spec, Tally, check_all, count, default_jobs, read_jsonl
+from ..batch.inputs import DEFAULT_LIMITS as DEFAULT_ARCHIVE_LIMITS
 from ..checking import compile_all
 from ..fsutil import file_mode
 from ..report.batch_out import WRITERS
@@ -40,14 +42,35 @@ from .sources_opt import load_sources
 @click.option("--resume", is_flag=True,
               help="Continue a --format jsonl --output FILE run: skip the documents it holds.")
 @limit_options
+@click.option("--archive-max-members", type=click.IntRange(min=1),
+              default=DEFAULT_ARCHIVE_LIMITS.max_members, show_default=True,
+              help="Members one archive or HAR file may hold, documents or not.")
+@click.option("--archive-max-member-bytes", type=click.IntRange(min=1),
+              default=DEFAULT_ARCHIVE_LIMITS.max_member_bytes, show_default=True,
+              help="Bytes of one archive member.")
+@click.option("--archive-max-total-bytes", type=click.IntRange(min=1),
+              default=DEFAULT_ARCHIVE_LIMITS.max_total_bytes, show_default=True,
+              help="Bytes one archive may hold or inflate to, all members counted.")
+@click.option("--archive-max-ratio", type=click.IntRange(min=1),
+              default=DEFAULT_ARCHIVE_LIMITS.max_ratio, show_default=True,
+              help="How many times its size a compressed tar archive may inflate to.")
+@click.option("--archive-max-seconds", type=click.FloatRange(min=0, min_open=True),
+              default=DEFAULT_ARCHIVE_LIMITS.max_seconds, show_default=True,
+              help="Seconds reading one archive may take (its documents' checks not counted).")
 @click.argument("paths", nargs=-1, required=True)
-def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget, paths):
+def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget,
+            archive_max_members, archive_max_member_bytes, archive_max_total_bytes,
+            archive_max_ratio, archive_max_seconds, paths):
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
         raise click.UsageError("--resume continues a run written with --format jsonl --output FILE")
+    archives = replace(DEFAULT_ARCHIVE_LIMITS, max_members=archive_max_members,
+                       max_member_bytes=archive_max_member_bytes,
+                       max_total_bytes=archive_max_total_bytes, max_ratio=archive_max_ratio,
+                       max_seconds=archive_max_seconds)
     with _CtrlC() as ctrl_c:
         tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
-                                   resume, paths, budget, ctrl_c)
+                                   resume, paths, budget, ctrl_c, archives)
     interrupted = ctrl_c.pressed
     try:
         writer.finish(tally, interrupted=interrupted)
@@ -66,7 +89,7 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
 
 
 def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
-         ctrl_c: _CtrlC):
+         ctrl_c: _CtrlC, archives: ArchiveLimits):
     """Load, check and write the documents; returns what the closing summary needs."""
     loaded = compile_all(load_sources(contracts), phase)
     if xsd:
@@ -88,8 +111,9 @@ def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume,
     writer = WRITERS[fmt](sink.stream)
     if ctrl_c.pressed:  # Ctrl-C while the contracts were loading: report that nothing was done
         return tally, writer, sink
-    progress = _Progress(paths, skip_total=sum(skip.values()))
-    reports = check_all(paths, spec, jobs=jobs or default_jobs(), scheduler=scheduler, skip=skip)
+    progress = _Progress(paths, skip_total=sum(skip.values()), limits=archives)
+    reports = check_all(paths, spec, jobs=jobs or default_jobs(), scheduler=scheduler, skip=skip,
+                        limits=archives)
     try:
         for d in reports:
             if sink.to_terminal and _prints(d):
@@ -183,11 +207,11 @@ class _Sink:
 class _Progress:
     """A bar with rate and ETA on a terminal's stderr; nothing when stderr is not a terminal."""
 
-    def __init__(self, paths, *, skip_total: int):
+    def __init__(self, paths, *, skip_total: int, limits: ArchiveLimits):
         self.bar = None
         if not sys.stderr.isatty():
             return
-        total = max(0, count(paths) - skip_total)
+        total = max(0, count(paths, limits=limits) - skip_total)
         self.start = time.monotonic()
         self.done = 0
         self.bar = click.progressbar(length=total, label="checking", file=sys.stderr,

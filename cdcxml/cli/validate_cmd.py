@@ -19,15 +19,24 @@ from .sources_opt import contracts_option, load_sources
 @click.option("--xsd", "xsd_path",
               help="Also validate each document (a SOAP body's payload) against this XSD.")
 @limit_options
+@click.option("--require-match", is_flag=True,
+              help="Every active pattern must match something, also in plain Schematron files "
+                   "(always so for files with cdc:contract; never in SVRL output).")
 @format_option("text", "json", "svrl")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
-def command(contracts, phase, xsd_path, budget, fmt, output, documents):
+def command(contracts, phase, xsd_path, budget, require_match, fmt, output, documents):
     """Run contracts (Schematron) on XML documents: files, directories or - for stdin."""
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")
+    if require_match and fmt == "svrl":
+        raise click.UsageError("--require-match has no place in SVRL output, which is plain "
+                               "Schematron; use --format text or json")
     as_svrl = fmt == "svrl"
-    loaded = compile_all(load_sources(contracts), phase, svrl=as_svrl)
+    loaded = load_sources(contracts)
+    if require_match:
+        loaded = [c.requiring_match() for c in loaded]
+    loaded = compile_all(loaded, phase, svrl=as_svrl)
     xsd = None
     if xsd_path:
         from ..xsd import load_xsd

@@ -59,7 +59,8 @@ def text_summary(results: Sequence[InteractionResult]) -> str:
 
 
 def _cause(r: InteractionResult) -> str:
-    ids = [f.id or f.test for f in r.failures]
+    # Each assertion once, however many nodes it failed on.
+    ids = list(dict.fromkeys(f.id or f.test for f in r.failures))
     causes = [*r.mismatches, *([r.error] if r.error else []), *ids]
     return ", ".join(causes) if causes else r.outcome
 

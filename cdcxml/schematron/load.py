@@ -15,6 +15,7 @@ from lxml import etree
 
 from .. import xmlio
 from ..errors import SchematronError
+from ..fsutil import within
 from .ns import SCH, SCH15, SRC, XML, sch
 
 MAX_INCLUDE_DEPTH = 32
@@ -169,7 +170,7 @@ class _Resolver:
                                   "schema's folder may be included")
             else:
                 target_path = (_path_of(base).parent / unquote(file_part)).resolve()
-            if not target_path.is_relative_to(self.folder):
+            if not within(target_path, self.folder):
                 raise self._error(el, f"{what} href {href!r} points outside the schema's folder")
             doc_root = self._document(target_path, el)
             key = target_path.as_uri()

@@ -11,6 +11,7 @@ from lxml import etree
 
 from .. import results, xmlio
 from ..errors import CdcxmlError, RunError, SchematronError
+from ..fsutil import within
 from .compile import Plan
 from .model import Schema
 from .ns import RUN, SVRL, XML
@@ -159,7 +160,7 @@ class _DocumentResolver(etree.Resolver):
         if parsed.scheme not in ("", "file"):
             raise RunError(f"document({url!r}) refused: only local files may be read")
         path = Path(unquote(parsed.path)).resolve()
-        if not any(path.is_relative_to(f) for f in self.folders):
+        if not any(within(path, f) for f in self.folders):
             raise RunError(f"document({url!r}) refused: outside the contract's folder")
         try:
             data = xmlio.read_bytes(path)
@@ -182,6 +183,7 @@ class Outcome:
     raw: etree._Element
     compiled: Compiled
     document: str | None
+    silent: tuple[int, ...] | None = None  # patterns (plan indexes) that fired no required rule
 
     def svrl(self) -> etree._ElementTree:
         """The run as an SVRL document."""
@@ -235,11 +237,17 @@ class Compiled:
 
     # running ------------------------------------------------------------------------------------
     precheck: etree.XPath | None = None  # set by compile_schematron when one XPath can tell
+    fired: etree.XPath | None = None  # which patterns fire, where the pre-check settles a document
 
-    def run(self, tree: etree._ElementTree) -> Outcome:
-        """Apply to a parsed document."""
-        if self.precheck is not None and not self._flagged(tree):
-            return Outcome((), _NO_OUTPUT, self, None)
+    def run(self, tree: etree._ElementTree, *, silent: bool = False) -> Outcome:
+        """Apply to a parsed document; with ``silent``, also say which patterns fired nothing."""
+        if self.precheck is not None and not (silent and self.fired is None) \
+                and not self._flagged(tree):
+            quiet = self._silent_by_xpath(tree) if silent else None
+            if quiet is not None:
+                return Outcome((), _NO_OUTPUT, self, None, quiet)
+            if not silent:
+                return Outcome((), _NO_OUTPUT, self, None)
         url = tree.docinfo.URL
         _state.main = _state.doc = url
         try:
@@ -254,7 +262,19 @@ class Compiled:
         raw = result.getroot()
         if raw is None:
             raise RunError("the contract produced no result", path=self.schema.where.file)
-        return Outcome(self.findings(raw, url), raw, self, url)
+        return Outcome(self.findings(raw, url), raw, self, url, self._silent(raw))
+
+    def _silent(self, raw: etree._Element) -> tuple[int, ...]:
+        hit = {int(h.get("p")) for h in raw.iterchildren(R + "h")}
+        return tuple(i for i, p in enumerate(self.plan.patterns)
+                     if p.required_rules and i not in hit)
+
+    def _silent_by_xpath(self, tree: etree._ElementTree) -> tuple[int, ...] | None:
+        try:
+            digits = str(self.fired(tree))
+        except etree.XPathError:
+            return None
+        return tuple(i for i, d in enumerate(digits) if d == "0")
 
     def _flagged(self, tree: etree._ElementTree) -> bool:
         """True when the pre-check sees a finding (or cannot tell): the stylesheet must run."""

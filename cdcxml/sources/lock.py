@@ -40,13 +40,14 @@ from pathlib import Path
 
 from ..config import ContractsSettings, find_config, load_config
 from ..contract import Contract, load_contract
-from ..errors import CdcxmlError, ConfigError
+from ..errors import CdcxmlError, ConfigError, InputError
 from ..fsutil import write_atomic
 from .repository import (
     ResolvedSource,
     contract_file_set,
     file_sha256,
     is_git_source,
+    is_installed_source,
     resolve,
     source_key,
 )
@@ -371,8 +372,19 @@ def resolve_sources(sources: Iterable[str | Path], *, pinning: Pinning | None = 
             resolved = resolve(text, cache=cache)
             if provider is not None:
                 resolved = [only_provider(r, provider) for r in resolved]
+        if not any(r.contracts for r in resolved):
+            # Nothing to check is never a pass: a source that names no contract is an error.
+            raise InputError(_nothing_in(text), path=text)
         found.extend(resolved)
     return found
+
+
+def _nothing_in(source: str) -> str:
+    if is_installed_source(source):
+        name = source.partition(":")[2]
+        return ("no installed contract package" + (f" has contracts for provider {name!r}"
+                                                   if name else ""))
+    return "no contracts in this source"
 
 
 def discover(folder: Path) -> Pinning | None:

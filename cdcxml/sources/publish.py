@@ -21,7 +21,7 @@ from lxml import etree
 from .. import xmlio
 from ..contract import CDC_NS, load_contract
 from ..errors import CdcxmlError, ContractError
-from ..fsutil import write_atomic
+from ..fsutil import unsafe_component, write_atomic
 from .files import local_contracts
 from .repository import RepositoryError, contract_file_set, contracts_only, run_git
 
@@ -190,6 +190,8 @@ def publish(sources: Iterable[str | Path], version: str, to: str, *,
 
 def publish_to_dir(found: list[Bundle], root: Path, *, force: bool = False) -> list[Published]:
     """Copy each bundle to ``<root>/<provider>/<consumer>/<version>/``."""
+    for bundle in found:
+        _refuse_unsafe(root, Path(bundle.provider, bundle.consumer, bundle.version), str(root))
     if not force:
         for bundle in found:
             dest = root / bundle.provider / bundle.consumer / bundle.version
@@ -231,7 +233,12 @@ def publish_to_git(found: list[Bundle], url: str, *, force: bool = False,
     name = name or url
     with tempfile.TemporaryDirectory(prefix="cdcxml-publish-") as tmp:
         work = Path(tmp) / "contracts"
-        run_git(["clone", "-q", "--", url, str(work)])
+        # A symbolic link in a shared repository could point anywhere on this machine: it is
+        # checked out as a plain file, and nothing is deleted or written through such a path.
+        run_git(["-c", "core.symlinks=false", "clone", "-q", "--config", "core.symlinks=false",
+                 "--", url, str(work)])
+        for bundle in found:
+            _refuse_unsafe(work, Path(bundle.provider, bundle.consumer), name, git=True)
         for bundle in found:
             exists = run_git(["rev-parse", "-q", "--verify", f"refs/tags/{bundle.tag}"],
                              cwd=work, check=False).returncode == 0
@@ -264,6 +271,27 @@ def publish_to_git(found: list[Bundle], url: str, *, force: bool = False,
             raise PublishError(f"{name}: {err.message} (if someone published meanwhile, "
                                "run the command again)") from err
     return done
+
+
+def _refuse_unsafe(root: Path, rel: Path, name: str, *, git: bool = False) -> None:
+    """Refuse to publish where deleting or writing ``root/rel`` would go through a link or a file.
+
+    Checked for every bundle before anything is changed, so a refused publish touches nothing.
+    """
+    found = unsafe_component(root, rel)
+    if found is None:
+        return
+    part, what = found
+    if git and _is_link_in_index(root, part):
+        what = "a symbolic link"
+    raise PublishError(f"{name}: {part} is {what}; contracts are published only through real "
+                       "folders, so nothing was published")
+
+
+def _is_link_in_index(work: Path, part: str) -> bool:
+    # Checked out with core.symlinks=false, a link is a plain file; git's index still knows it.
+    listed = run_git(["ls-files", "-s", "--", part], cwd=work, check=False).stdout
+    return any(line.startswith("120000 ") for line in listed.splitlines())
 
 
 def _identity(work: Path) -> list[str]:

@@ -25,7 +25,8 @@ from lxml import etree
 
 from .. import xmlio
 from ..contract import CDC_NS, load_contract
-from ..errors import CdcxmlError, ContractError
+from ..errors import CdcxmlError, ContractError, InputError
+from ..fsutil import within
 from .files import local_contracts
 
 CACHE_DIR_NAME = ".cdcxml-cache"
@@ -281,14 +282,18 @@ def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None =
     folder = snapshot
     if spec.subdirectory:
         folder = snapshot / spec.subdirectory
-        if not folder.resolve().is_relative_to(snapshot.resolve()) or not folder.is_dir():
+        if not within(folder, snapshot) or not folder.is_dir():
             raise RepositoryError(f"{source}: no folder {spec.subdirectory!r} at {commit[:12]}")
     elif spec.ref and (tag := _TAG.match(spec.ref)):
         # A publish tag names one consumer's contracts: read only their folder.
         own = snapshot / tag["provider"] / tag["consumer"]
         if own.is_dir():
             folder = own
-    files = contracts_only(local_contracts(folder), snapshot)
+    try:
+        files = contracts_only(local_contracts(folder), snapshot)
+    except InputError as err:
+        # Named by the source, not by the cache folder it was checked out to.
+        raise RepositoryError(f"{source}: no contracts in this source at {commit[:12]}") from err
     return ResolvedSource(source, "git", snapshot, tuple(files), commit=commit, ref=spec.ref)
 
 
@@ -376,7 +381,7 @@ def _references(path: Path, root: Path) -> list[Path]:
         if not href or urlsplit(href).scheme:
             continue
         target = (path.parent / href).resolve()
-        if not target.is_relative_to(root):
+        if not within(target, root):
             raise ContractError(f"{href!r} points outside the contract's folder",
                                 path=str(path), line=el.sourceline)
         if not target.is_file():

@@ -30,6 +30,7 @@ from xmlschema.validators.exceptions import XMLSchemaValidatorError
 
 from .. import xmlio
 from ..errors import CdcxmlError, InputError
+from ..fsutil import within
 from ..results import XsdReport
 
 ALLOW_MODES = ("sandbox", "local")
@@ -40,13 +41,17 @@ class XsdError(CdcxmlError, ValueError):
 
 
 class _LocalFiles(BaseHandler):
-    """Serves ``file:`` URLs through the hardened loader and nothing else."""
+    """Serves ``file:`` URLs through the hardened loader and nothing else; with a folder, only
+    files inside it (after every symbolic link is resolved)."""
 
-    def __init__(self, seen: dict[str, etree._ElementTree]):
+    def __init__(self, seen: dict[str, etree._ElementTree], folder: Path | None):
         self.seen = seen
+        self.folder = folder
 
     def file_open(self, req):
         path = Path(unquote(urlparse(req.full_url).path))
+        if self.folder is not None and not within(path, self.folder):
+            raise XsdError(f"schema reference to {path} refused: outside the schema's folder")
         data = xmlio.read_bytes(path)
         self.seen[str(path)] = xmlio.parse_bytes(data, str(path))
         headers = Message()
@@ -54,9 +59,9 @@ class _LocalFiles(BaseHandler):
         return addinfourl(io.BytesIO(data), headers, req.full_url, 200)
 
 
-def _opener(seen: dict[str, etree._ElementTree]) -> OpenerDirector:
+def _opener(seen: dict[str, etree._ElementTree], folder: Path | None) -> OpenerDirector:
     opener = OpenerDirector()
-    opener.add_handler(_LocalFiles(seen))
+    opener.add_handler(_LocalFiles(seen, folder))
     return opener
 
 
@@ -73,23 +78,44 @@ class Xsd:
 
 
 def load_xsd(path: str | Path, *, allow: str = "sandbox") -> Xsd:
-    """Load an XSD file; imports may reach only its folder (``sandbox``) or any local file."""
+    """Load an XSD file; imports may reach only its folder (``sandbox``) or any local file.
+
+    A WSDL given here is read as its ``wsdl:types`` schemas (see :mod:`cdcxml.wsdl`).
+    """
     if allow not in ALLOW_MODES:
         raise ValueError(f"allow must be one of {ALLOW_MODES}, not {allow!r}")
     p = Path(path)
+    tree = xmlio.parse_file(p)  # refuses DOCTYPEs and bad encodings, with a line number
+    if tree.getroot().tag == WSDL_DEFINITIONS:
+        from ..wsdl import load_wsdl
+
+        return load_wsdl(p, allow=allow).xsd
+    return build_schema([str(p.resolve())], path=p, allow=allow)
+
+
+WSDL_DEFINITIONS = "{http://schemas.xmlsoap.org/wsdl/}definitions"
+
+
+def build_schema(sources: list, *, path: Path, allow: str = "sandbox") -> Xsd:
+    """Build one schema from ``sources`` (a file URL or path, or in-memory schema documents).
+
+    Several sources are one schema of several namespaces, as in a WSDL's ``types``; every import
+    and include is read through the hardened loader, from ``path``'s folder only in ``sandbox``.
+    """
     name = str(path)
-    xmlio.parse_file(p)  # refuses DOCTYPEs and bad encodings, with a line number
-    folder = p.resolve().parent
+    folder = path.resolve().parent
     seen: dict[str, etree._ElementTree] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             schema = xmlschema.XMLSchema10(
-                str(p.resolve()),
+                sources if len(sources) > 1 else sources[0],
                 base_url=str(folder),
-                allow=allow,
+                # Local files only; which ones, the opener decides (xmlschema's own sandbox
+                # compares paths as strings, so a sibling folder or a link would pass).
+                allow="local",
                 defuse="always",
-                opener=_opener(seen),
+                opener=_opener(seen, folder if allow == "sandbox" else None),
                 use_fallback=False,
             )
         except CdcxmlError as err:
@@ -106,7 +132,7 @@ def load_xsd(path: str | Path, *, allow: str = "sandbox") -> Xsd:
             _raise_import_failure(caught, name)
             raise XsdError(f"cannot load schema: {_first_line(str(err))}", path=name) from err
     _raise_import_failure(caught, name)
-    return Xsd(p, schema)
+    return Xsd(path, schema)
 
 
 # Namespaces xmlschema carries itself: an import of them that cannot be fetched loses nothing.

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from .. import xmlio
 from ..errors import CdcxmlError
+from ..soap import SOAP11_ENV, SOAP12_ENV
 from ..xsd import Xsd, load_xsd
 from . import emit, keep
+from .bytype import Builder
 from .keep import KeepError
 from .model import Limits, Walker
 from .names import Names, local
@@ -46,21 +48,27 @@ def convert(xsd: str | Path | Xsd, *, elements: Iterable[str] = (), keep_paths: 
     names = Names(_preferred_prefixes(schema))
     roots = _roots(schema, list(elements), loaded.path, names)
     walker = Walker(schema, names, limits or Limits())
+    kept = [k for k in keep_paths if k.strip()]
+    title = f"What {loaded.path.name} requires"
     try:
-        patterns = [walker.pattern(decl) for decl in roots]
+        if kept:
+            patterns = [walker.pattern(decl) for decl in roots]
+            notes = list(walker.notes)
+        else:
+            builder = Builder(walker)
+            patterns = builder.patterns(roots)
+            notes = list(walker.notes) + [n for n in builder.notes if n not in walker.notes]
     except (AttributeError, TypeError, KeyError, IndexError) as err:
         # A construct the walk does not know: say so in one line rather than a traceback.
         raise CdcxmlError(f"cannot convert this schema ({type(err).__name__}: {err})",
                           path=str(loaded.path)) from err
-    notes = list(walker.notes)
-    kept = [k for k in keep_paths if k.strip()]
-    title = f"What {loaded.path.name} requires"
     if kept:
         trees = [xmlio.load(s) for s in samples]
         patterns, unmatched = keep.select(patterns, _selection(kept, trees, names, schema))
         if unmatched:
             raise KeepError(f"--keep {unmatched[0]!r} matches no element or attribute the schema "
                             f"declares", path=str(loaded.path))
+        patterns = keep.payload(patterns)
         title = f"What the consumer uses of {loaded.path.name}"
     for pattern in patterns:
         for rule in pattern.rules:
@@ -90,6 +98,8 @@ def _preferred_prefixes(schema) -> list[tuple[str, str]]:
         for prefix, uri in s.namespaces.items():
             if prefix and (prefix, uri) not in found:
                 found.append((prefix, uri))
+    # The envelopes a payload may sit in, when the schemas name them no other way.
+    found.extend([("soap", SOAP11_ENV), ("soap12", SOAP12_ENV)])
     return found
 
 

@@ -53,6 +53,7 @@ class ContentModel:
     positions: dict[str, int] = field(default_factory=dict)
     admitted: dict[str, object] = field(default_factory=dict)
     unfollowed: list[str] = field(default_factory=list)
+    open: bool = False
 
 
 def particle_of(xp) -> Particle | None:
@@ -100,6 +101,10 @@ class _Analysis:
                 if w.wildcard.is_matching(n):
                     self.ambiguous.add(n)
         self._children(seen)
+        # A child no declaration here follows: what a wildcard brings in without validating it
+        # against a global declaration, or a name two particles share.
+        self.out.open = bool(self.out.unfollowed) or any(
+            w.wildcard.process_contents != "strict" for w in self.wildcards)
         self._emit(root, None)
 
     def _collect(self, p: Particle) -> None:

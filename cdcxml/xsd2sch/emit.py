@@ -6,7 +6,7 @@ import re
 
 from lxml import etree
 
-from .model import Pattern
+from .model import PLACEHOLDER, Pattern
 from .names import XSI, Names, local
 from .xpath import literal_spans, spell_out_groups
 
@@ -72,7 +72,12 @@ def write(patterns: list[Pattern], names: Names, *, title: str, consumer: str,
         if not rules:
             continue
         el = etree.Element(_q("pattern"))
-        el.set("id", ids.make(local(pattern.element)))
+        el.set("id", ids.make(pattern.id or local(pattern.element)))
+        if pattern.optional:
+            # A valid document may hold no element of this kind: matching nothing is no finding.
+            el.set(f"{{{CDC}}}optional", "true")
+        if pattern.comment:
+            el.append(etree.Comment(f" {_comment(pattern.comment)} "))
         for rule in rules:
             for note in rule.notes:
                 el.append(etree.Comment(f" not checked: {_comment(note)} "))
@@ -86,7 +91,7 @@ def write(patterns: list[Pattern], names: Names, *, title: str, consumer: str,
                 a = etree.SubElement(r, _q("assert"))
                 a.set("id", ids.make(f"{rule.stem}.{check.hint}"))
                 a.set("test", sets.finish(check.test))
-                a.text = check.message
+                _message(a, check.message)
         body.append(el)
     if any("xsi:" in r.context or any("xsi:" in c.test for c in r.checks)
            for p in patterns for r in p.rules):
@@ -105,6 +110,16 @@ def write(patterns: list[Pattern], names: Names, *, title: str, consumer: str,
     root.extend(body)
     etree.indent(root, space="  ")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def _message(a: etree._Element, text: str) -> None:
+    """The assertion's text; the element's own name where the message has the placeholder."""
+    first, *rest = text.split(PLACEHOLDER)
+    a.text = first
+    for part in rest:
+        name = etree.SubElement(a, _q("name"))
+        name.set("path", "local-name()")
+        name.tail = part
 
 
 def _comment(text: str) -> str:

@@ -241,8 +241,21 @@ def select(patterns: list[Pattern], selection: Selection) -> tuple[list[Pattern]
     return out, unmatched
 
 
+def payload(patterns: list[Pattern]) -> list[Pattern]:
+    """The kept rules in one pattern, ``payload``, that fires wherever the payload's root is."""
+    if not patterns:
+        return patterns
+    merged = Pattern(patterns[0].element, id="payload",
+                     comment="The payload's root, at the document's root or in a SOAP Body, and "
+                             "the paths kept below it: a document without it fires no rule here.")
+    for pattern in patterns:
+        merged.rules.extend(pattern.rules)
+    return [merged]
+
+
 def _keep(check, path, is_target: bool, needed: set, selection: Selection) -> bool:
-    if is_target and check.kind == "nil":
+    if check.kind == "nil" and (is_target or len(path) == 1):
+        # The root's own check stays, so that the payload's root always fires a rule.
         return True
     for subject in check.subject:
         if subject == "":

@@ -1,6 +1,8 @@
 """Walk a schema from its global elements and say, rule by rule, what each element must satisfy.
 
-A rule's context is the element's absolute path (``/o:Order/o:Lines/o:Line``): in a document the
+A rule's context is the element's path from the payload's root, written as predicates on its
+parents (``o:Line[parent::o:Lines[parent::o:Order[not(parent::*) or parent::soap:Body ...]]]``)
+so that it matches the payload at the document's root or inside a SOAP Body: in a document the
 XSD accepts, the path of names decides which declaration an element was validated against, except
 where ``xsi:type`` picks a derived type, so an element that may carry ``xsi:type`` gets one rule per
 type it may take, told apart by a predicate on ``xsi:type``. Recursive content is followed a few
@@ -17,6 +19,24 @@ from xmlschema.validators import XsdAtomicBuiltin
 from . import content, facets
 from .names import Names, local
 
+SOAP11_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
+SOAP12_BODY = "{http://www.w3.org/2003/05/soap-envelope}Body"
+# The type name xsi:type gives, and what follows its prefix (local names hold no colon).
+_XSI_TYPE = "normalize-space(@xsi:type)"
+_XSI_AFTER = f"substring-after({_XSI_TYPE}, ':')"
+
+
+def _xsi_local_in(names: list[str]) -> str:
+    """An XPath test: the local part of the type xsi:type names is one of ``names``."""
+    if len(names) == 1:
+        return f"({_XSI_TYPE} = '{names[0]}' or {_XSI_AFTER} = '{names[0]}')"
+    listed = "|".join(names)
+    return (f"(contains('|{listed}|', concat('|', {_XSI_TYPE}, '|')) or "
+            f"contains('|{listed}|', concat('|', {_XSI_AFTER}, '|')))")
+
+
+# Stands for the element's name in the messages of a rule several element names share.
+PLACEHOLDER = "\x00"
 NIL = "normalize-space(@xsi:nil) = 'true' or normalize-space(@xsi:nil) = '1'"
 
 
@@ -50,10 +70,28 @@ class Rule:
 
 @dataclass(slots=True)
 class Pattern:
-    """The rules for documents whose root is one global element."""
+    """Rules under one id: those of a global element, of a type, or of the payload's root.
+
+    ``optional``: a valid document may have no element this pattern's rules match."""
 
     element: str
     rules: list[Rule] = field(default_factory=list)
+    id: str = ""
+    comment: str = ""
+    optional: bool = False
+
+
+@dataclass(slots=True)
+class Content:
+    """What the children of an element are: declared ones by name (with the position a name is
+    pinned to, when a wildcard may bring in namesakes after it), global ones a wildcard admits,
+    and whether some child is left unfollowed (a wildcard, a name two particles share, or
+    content of any type)."""
+
+    children: dict[str, object] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+    admitted: dict[str, object] = field(default_factory=dict)
+    open: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +116,21 @@ class Walker:
         self._types = [t for t in schema.maps.types.values()
                        if t.is_complex() and getattr(t, "name", None)
                        and not facets.is_builtin(t)]
+        self._candidates_of: dict[int, list] = {}
         self._globals = [e for e in schema.maps.elements.values()
                          if not e.abstract and not e.name.startswith("{http://www.w3.org/")]
+
+    @property
+    def globals(self) -> list:
+        """The global elements a document may hold, whatever its root."""
+        return self._globals
 
     # -- patterns ------------------------------------------------------------------------------
     def pattern(self, decl) -> Pattern:
         """The rules for documents rooted at global element ``decl``."""
         pattern = Pattern(decl.name)
-        self._element(pattern, decl, "/" + self.names.xpath(decl.name), (decl.name,), "", {}, 0,
-                      hops=0)
+        self._element(pattern, decl, f"{self.names.xpath(decl.name)}[{self.payload_root()}]",
+                      (decl.name,), "", {}, 0, hops=0)
         return pattern
 
     def _element(self, pattern: Pattern, decl, base: str, path: tuple[str, ...], stem: str,
@@ -96,39 +140,71 @@ class Walker:
             self._note(f"{_show(path)}: not checked (the contract would grow too large)")
             return
         stem = f"{stem}.{label}" if stem else label
-        candidates = self._candidates(decl)
+        candidates = self.candidates(decl)
         if len(candidates) == 1:
             t = candidates[0]
             rule = Rule(base, path, label, stem)
-            allowed = self._simple_candidates(t) if t.is_simple() else (
-                [t] if getattr(t, "name", None) else [])
-            if not _is_any_type(t) and not any(_is_any_simple(a) for a in allowed):
-                test = " or ".join(["not(@xsi:type)", *(self._is_type(a) for a in allowed)])
-                message = (f"{label} must not name a type other than {local(t.name)} or one "
-                           f"derived from it in xsi:type" if allowed
-                           else f"{label} must not have xsi:type")
-                rule.checks.append(Check("xsi-type", test, message, (), "xsi-type"))
+            check = self.xsi_type_check(decl, t, label)
+            if check is not None:
+                rule.checks.append(check)
             self._fill(pattern, rule, decl, t, seen, depth, closed, hops)
             return
         declared = candidates[0]
-        locals_ = [local(t.name) for t in candidates]
-        exact = len(set(locals_)) < len(locals_)
-        first = Rule(f"{base}[not(@xsi:type) or {self._is_type(declared, exact)}]", path, label,
+        first = Rule(f"{base}[{self.type_test(decl, declared)}]", path, label,
                      f"{stem}-as-{local(declared.name)}")
         self._fill(pattern, first, decl, declared, seen, depth, hops=hops)
         for t in candidates[1:]:
-            rule = Rule(f"{base}[{self._is_type(t, exact)}]", path, label,
+            rule = Rule(f"{base}[{self.type_test(decl, t)}]", path, label,
                         f"{stem}-as-{local(t.name)}")
             self._fill(pattern, rule, decl, t, seen, depth, hops=hops)
-        shown = ", ".join(local(t.name) for t in candidates)
         fallback = Rule(base, path, label, stem)
-        fallback.checks.append(Check("xsi-type", "false()",
-                                     f"{label} must name one of {shown} in xsi:type", (),
-                                     "xsi-type"))
+        fallback.checks.append(self.xsi_type_fallback(decl, label))
         self._add(pattern, fallback)
 
-    def _candidates(self, decl) -> list:
+    def xsi_type_check(self, decl, t, label: str) -> Check | None:
+        """The check that ``xsi:type`` names no type but ``t`` (for a declaration with no other
+        candidate type), or None when anything goes."""
+        allowed = self._simple_candidates(t) if t.is_simple() else (
+            [t] if getattr(t, "name", None) else [])
+        if _is_any_type(t) or any(_is_any_simple(a) for a in allowed):
+            return None
+        locals_ = list(dict.fromkeys(local(a.name) for a in allowed))
+        test = f"not(@xsi:type) or {_xsi_local_in(locals_)}" if allowed else "not(@xsi:type)"
+        message = (f"{label} must not name a type other than {local(t.name)} or one "
+                   f"derived from it in xsi:type" if allowed
+                   else f"{label} must not have xsi:type")
+        return Check("xsi-type", test, message, (), "xsi-type")
+
+    def type_test(self, decl, t) -> str:
+        """An XPath test: an element of ``decl`` (which has several candidate types) takes type
+        ``t``, the declared one when it names none."""
+        candidates = self.candidates(decl)
+        locals_ = [local(c.name) for c in candidates]
+        exact = len(set(locals_)) < len(locals_)
+        if t is candidates[0]:
+            return f"not(@xsi:type) or {self._is_type(t, exact)}"
+        return self._is_type(t, exact)
+
+    def xsi_type_fallback(self, decl, label: str) -> Check:
+        """The check that fails an element of ``decl`` whose ``xsi:type`` names no candidate."""
+        shown = ", ".join(local(t.name) for t in self.candidates(decl))
+        return Check("xsi-type", "false()", f"{label} must name one of {shown} in xsi:type", (),
+                     "xsi-type")
+
+    def payload_root(self) -> str:
+        """An XPath test: this element is the payload's root, the document's own root element or
+        the child of a SOAP 1.1 or 1.2 Body."""
+        return (f"not(parent::*) or parent::{self.names.xpath(SOAP11_BODY)} or "
+                f"parent::{self.names.xpath(SOAP12_BODY)}")
+
+    def candidates(self, decl) -> list:
         """The declared type, then every named type an ``xsi:type`` may put in its place."""
+        known = self._candidates_of.get(id(decl))
+        if known is None:
+            known = self._candidates_of[id(decl)] = self._find_candidates(decl)
+        return known
+
+    def _find_candidates(self, decl) -> list:
         t = decl.type
         if t.is_simple() or _is_any_type(t) or not getattr(t, "name", None):
             return [t]
@@ -165,8 +241,7 @@ class Walker:
         ns, loc = t.name[1:].split("}") if t.name.startswith("{") else ("", t.name)
         value = "normalize-space(@xsi:type)"
         if not exact:
-            return (f"concat(substring-after({value}, ':'), substring({value}, 1, "
-                    f"number(not(contains({value}, ':'))) * string-length({value}))) = '{loc}'")
+            return _xsi_local_in([loc])
         unprefixed = (f"not(contains({value}, ':')) and {value} = '{loc}' and "
                       f"string(namespace::*[name() = '']) = '{ns}'")
         if not ns:
@@ -176,8 +251,9 @@ class Walker:
         return f"({prefixed} or {unprefixed})"
 
     # -- one rule ------------------------------------------------------------------------------
-    def _fill(self, pattern: Pattern, rule: Rule, decl, t, seen: dict, depth: int,
-              closed: bool = False, hops: int = 0) -> None:
+    def fill(self, rule: Rule, decl, t) -> Content:
+        """Add to ``rule`` the checks on an element of ``decl`` that takes type ``t``; return
+        what its children are."""
         label = rule.label
         guard = NIL if decl.nillable else None
         if decl.nillable:
@@ -187,9 +263,7 @@ class Walker:
             rule.checks.append(Check("nil", "not(@xsi:nil)",
                                      f"{label} must not have xsi:nil (it is not nillable)", (),
                                      "nil"))
-        children: dict[str, object] = {}
-        positions: dict[str, int] = {}
-        admitted: dict[str, object] = {}
+        found = Content()
         identities = getattr(decl, "identities", None) or ()
         for identity in identities.values() if isinstance(identities, dict) else identities:
             kind = type(identity).__name__.replace("Xsd", "").lower()
@@ -197,7 +271,9 @@ class Walker:
                               f"(xs:{kind}) is not checked")
         if t.is_simple():
             self._value(rule, decl, t, guard)
-        elif not _is_any_type(t):
+        elif _is_any_type(t):
+            found.open = True
+        else:
             self._attributes(rule, t)
             if t.has_simple_content():
                 self._value(rule, decl, t.content, guard)
@@ -211,45 +287,48 @@ class Walker:
                     for c in model.checks:
                         rule.checks.append(Check(c.kind, _unless(guard, c.test), c.message,
                                                  c.subject, c.hint))
-                    children = model.children
-                    positions = model.positions
-                    admitted = model.admitted
+                    found = Content(model.children, model.positions, model.admitted, model.open)
                     for name in model.unfollowed:
                         rule.notes.append(
                             f"{_show(rule.path + (name,))}: not followed (a wildcard or a second "
                             f"particle may match it)")
+        return found
+
+    def _fill(self, pattern: Pattern, rule: Rule, decl, t, seen: dict, depth: int,
+              closed: bool = False, hops: int = 0) -> None:
+        found = self.fill(rule, decl, t)
+        children, positions, admitted = found.children, found.positions, found.admitted
         self._add(pattern, rule)
         key = (id(decl), id(t))
         if seen.get(key, 0) >= self.limits.max_repeat:
             if children:
                 self._note(f"{_show(rule.path)}: content nested deeper than "
-                           f"{self.limits.max_repeat} levels of {label} is not checked")
+                           f"{self.limits.max_repeat} levels of {rule.label} is not checked")
             return
         inner = dict(seen)
         inner[key] = inner.get(key, 0) + 1
         for name, child in children.items():
             step = self.names.xpath(name)
-            if child is decl and len(self._candidates(child)) == 1:
+            if child is decl and len(self.candidates(child)) == 1:
                 if closed:
                     continue  # the rule that matches this element matches its nested copies too
                 # An element that holds itself: one rule for every depth, whose context asks
-                # that each ancestor below this one be that same element.
-                context = (f"{rule.context}//{step}[not(ancestor::*[position() <= last() - "
-                           f"{len(rule.path)}][not(self::{step})])]")
+                # that the nearest ancestor not of its name be the element this rule is about.
+                context = f"{step}[ancestor::*[not(self::{step})][1][self::{rule.context}]]"
                 self._element(pattern, child, context, rule.path + (name,), rule.stem, inner,
                               depth + 1, closed=True)
                 continue
             if name in positions:
                 # Declared at a fixed position, while a wildcard may bring in namesakes later.
-                step = f"*[{positions[name]}][self::{step}]"
-            self._element(pattern, child, f"{rule.context}/{step}",
+                step = f"{step}[count(preceding-sibling::*) = {positions[name] - 1}]"
+            self._element(pattern, child, f"{step}[parent::{rule.context}]",
                           rule.path + (name,), rule.stem, inner, depth + 1, hops=hops)
         for name, child in admitted.items():
             if hops >= self.limits.max_wildcard_hops:
                 self._note(f"{_show(rule.path)}: elements a wildcard brings into content a "
                            f"wildcard brought in are not checked")
                 break
-            self._element(pattern, child, f"{rule.context}/{self.names.xpath(name)}",
+            self._element(pattern, child, f"{self.names.xpath(name)}[parent::{rule.context}]",
                           rule.path + (name,), rule.stem, inner, depth + 1, hops=hops + 1)
 
     def _value(self, rule: Rule, decl, st, guard: str | None) -> None:

@@ -22,6 +22,8 @@ from lxml import etree
 from xmlschema.validators import XsdElement
 
 from .. import xmlio
+from ..errors import UnsafeXMLError
+from ..fsutil import within
 from ..xsd import Xsd
 from .facets import (
     enumeration_values,
@@ -90,8 +92,10 @@ class SecondOpinion:
         class _Local(etree.Resolver):
             def resolve(self, url, pubid, context):
                 target = Path(url.removeprefix("file://")).resolve()
-                if not target.is_relative_to(folder):
-                    return None
+                if not within(target, folder):
+                    # Never None: libxml2 would then read the file itself.
+                    raise UnsafeXMLError(f"schema reference to {target} refused: outside the "
+                                         "schema's folder")
                 data = xmlio.read_bytes(target)
                 xmlio.parse_bytes(data, str(target))
                 return self.resolve_string(data, context, base_url=target.as_uri())

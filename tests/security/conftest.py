@@ -37,6 +37,28 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 """
 
 
+SUBSET = f'<!DOCTYPE order [<!ENTITY id "{SECRET}">]>'
+# DOCTYPEs a scan of the bytes could miss. Each holds an internal subset whose entity would put
+# the marker into the document.
+BYPASSES = {
+    "after-a-long-comment": (b"<!--" + b"x" * (1024 * 1024 + 10) + b"-->\n"
+                             + f"{SUBSET}\n<order><id>&id;</id></order>".encode()),
+    "utf-16-without-bom": f'<?xml version="1.0" encoding="UTF-16"?>\n{SUBSET}\n'
+                          "<order><id>&id;</id></order>".encode("utf-16-le"),
+    "utf-16be-without-bom": f'<?xml version="1.0" encoding="UTF-16"?>\n{SUBSET}\n'
+                            "<order><id>&id;</id></order>".encode("utf-16-be"),
+    "utf-32": f"{SUBSET}\n<order><id>&id;</id></order>".encode("utf-32-le"),
+    "utf-32-declared": f'<?xml version="1.0" encoding="UTF-32"?>\n{SUBSET}\n'
+                       "<order><id>&id;</id></order>".encode("utf-32"),
+}
+BYPASS_WORDS = {"after-a-long-comment": ("line 2", "DOCTYPE not allowed", "internal subset"),
+                "utf-16-without-bom": ("line 2", "DOCTYPE not allowed", "internal subset"),
+                "utf-16be-without-bom": ("line 2", "DOCTYPE not allowed", "internal subset"),
+                "utf-32": ("encoding UTF-32", "not allowed"),
+                "utf-32-declared": ("encoding UTF-32", "not allowed")}
+
+
+
 @dataclass(frozen=True)
 class Ran:
     """How one command line run ended."""
@@ -209,6 +231,12 @@ class HostileHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
+        if self.path.startswith("/shape/"):
+            body = BYPASSES.get(self.path.removeprefix("/shape/"), b"")
+            self._head(Content_Length=str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         route = getattr(self, "route_" + self.path.strip("/").replace("-", "_"), None)
         if route is None:
             self.send_error(404)

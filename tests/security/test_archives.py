@@ -10,6 +10,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from cdcxml.batch import ArchiveLimits, captures
 
 from .conftest import BILLION_LAUGHS, SECRET, run_cli
@@ -161,6 +163,75 @@ def test_archive_limits_are_counted(work):
             zf.writestr(f"m{i:02}.xml", GOOD)
     found = list(captures([work / "many.zip"], limits=ArchiveLimits(max_members=10)))
     assert len(found) == 11
-    assert found[-1].error == "more than 10 members; the rest were not read"
+    assert found[-1].error == "more than 10 members (limit max_members); the rest were not read"
     found = list(captures([work / "many.zip"], limits=ArchiveLimits(max_total_bytes=100)))
     assert [c.error for c in found if c.error] == ["archive holds more than 100 bytes"]
+
+
+# -- compressed streams: every member and every inflated byte counts -----------------------------
+
+def _bz2_tar_bomb(member: str, size: int) -> bytes:
+    """A .tar.bz2 of one ``size``-byte member of zeros, as a few kilobytes of bz2 streams."""
+    import bz2
+
+    header = tarfile.TarInfo(member)
+    header.size = size
+    chunk = 32 * 1024 * 1024
+    zeros = bz2.compress(b"\0" * chunk, 9)
+    parts = [bz2.compress(header.tobuf(format=tarfile.GNU_FORMAT))]
+    parts += [zeros] * (size // chunk)
+    parts.append(bz2.compress(b"\0" * (size % chunk) + b"\0" * 1024))
+    return b"".join(parts)
+
+
+def _bz2_many_members(count: int) -> bytes:
+    """A .tar.bz2 of ``count`` empty members that are not documents."""
+    import bz2
+
+    header = tarfile.TarInfo("x.bin")
+    block = header.tobuf(format=tarfile.GNU_FORMAT) * 10_000
+    stream = bz2.compress(block, 9)
+    return stream * (count // 10_000) + bz2.compress(b"\0" * 1024)
+
+
+@pytest.mark.parametrize(("bomb", "limit"), [
+    (lambda: _bz2_tar_bomb("video.bin", 64 * 1024 * 1024 * 1024), "max_ratio"),
+    (lambda: _bz2_many_members(20_000_000), "max_ratio"),
+], ids=["one-huge-member-not-a-document", "millions-of-empty-members"])
+def test_a_tar_bz2_stream_bomb_is_refused_at_once(work, bomb, limit):
+    data = bomb()
+    assert len(data) < 4 * 1024 * 1024
+    (work / "bomb.tar.bz2").write_bytes(data)
+    ran, entries = batch(work, "bomb.tar.bz2", "doc.xml", memory_mb=512)
+    assert ran.seconds < 5, ran.seconds
+    assert entries["doc.xml"]["valid"] is True
+    assert limit in entries["bomb.tar.bz2"]["error"], entries["bomb.tar.bz2"]
+
+
+@pytest.mark.parametrize(("option", "value", "limit"), [
+    ("--archive-max-members", "1000", "max_members"),
+    ("--archive-max-total-bytes", "10000000", "max_total_bytes"),
+    ("--archive-max-seconds", "0.5", "max_seconds"),
+])
+def test_the_archive_limits_are_options(work, option, value, limit):
+    (work / "many.tar.bz2").write_bytes(_bz2_many_members(20_000_000))
+    ran = run_cli("batch", "-j", "1", "-c", "holds.sch", "--format", "jsonl",
+                  "--archive-max-ratio", "100000000", option, value, "many.tar.bz2", cwd=work,
+                  memory_mb=512, timeout=60)
+    assert ran.seconds < 10, ran.seconds
+    (entry,) = [json.loads(line) for line in ran.stdout.splitlines() if line.strip()]
+    assert entry["path"] == "many.tar.bz2" and limit in entry["error"], entry
+
+
+def test_counting_every_member_leaves_ordinary_archives_alone(work):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:bz2") as tf:
+        for i in range(50):
+            for name, data in ((f"doc{i}.xml", GOOD), (f"notes{i}.txt", b"notes " * 100)):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+    (work / "fine.tar.bz2").write_bytes(buffer.getvalue())
+    ran, entries = batch(work, "fine.tar.bz2")
+    assert ran.code == 0 and len(entries) == 50
+    assert all(e["valid"] for e in entries.values())

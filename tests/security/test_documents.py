@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BILLION_LAUGHS, SECRET, gzip_bomb, rule, run_cli, schema
+from .conftest import (
+    BILLION_LAUGHS,
+    BYPASS_WORDS,
+    BYPASSES,
+    SECRET,
+    gzip_bomb,
+    rule,
+    run_cli,
+    schema,
+)
 
 
 def validate(work: Path, *docs, contract: str = "holds.sch", **kw):
@@ -49,16 +58,69 @@ def test_external_entity_to_a_file_reads_nothing(work, secret):
 @pytest.mark.parametrize("doctype", [
     '<!DOCTYPE order [<!ENTITY x SYSTEM "{url}/entity">]>\n<order><id>&x;</id></order>',
     '<!DOCTYPE order [<!ENTITY % p SYSTEM "{url}/param"> %p;]>\n<order><id>1</id></order>',
-    '<!DOCTYPE order SYSTEM "{url}/external.dtd">\n<order><id>1</id></order>',
-    '<!DOCTYPE order PUBLIC "-//X//Y" "{url}/public.dtd">\n<order><id>1</id></order>',
     '<!DOCTYPE order [<!ENTITY % a "<!ENTITY &#37; b SYSTEM \'{url}/nested\'>"> %a; %b;]>'
     '\n<order/>',
-], ids=["entity", "parameter-entity", "external-dtd", "public-dtd", "nested-parameter-entity"])
-def test_network_entities_and_dtds_connect_nowhere(work, listener, doctype):
+    '<!DOCTYPE order SYSTEM "{url}/external.dtd" [<!ENTITY x "1">]>\n<order><id>&x;</id></order>',
+], ids=["entity", "parameter-entity", "nested-parameter-entity", "external-dtd-and-subset"])
+def test_network_entities_connect_nowhere(work, listener, doctype):
     doc = '<?xml version="1.0"?>\n' + doctype.replace("{url}", listener.url)
     refused(validate(work, write(work, "net.xml", doc)), "net.xml", "line 2", "DOCTYPE not allowed")
     listener.close()
     assert listener.connections == []
+
+
+@pytest.mark.parametrize("doctype", [
+    '<!DOCTYPE order SYSTEM "{url}/external.dtd">',
+    '<!DOCTYPE order PUBLIC "-//X//Y" "{url}/public.dtd">',
+], ids=["external-dtd", "public-dtd"])
+def test_a_dtd_named_by_a_doctype_is_never_loaded(work, listener, doctype):
+    doc = '<?xml version="1.0"?>\n' + doctype.replace("{url}", listener.url) + "\n<order><id>1</id></order>"
+    ran = validate(work, write(work, "net.xml", doc))
+    assert ran.code == 0, ran.stdout
+    listener.close()
+    assert listener.connections == []
+
+
+# -- DOCTYPEs the refusal must see however the document is written --------------------------------
+
+@pytest.mark.parametrize("shape", list(BYPASSES))
+def test_a_doctype_is_refused_past_any_comment_and_in_any_encoding(work, shape):
+    ran = validate(work, write(work, "shape.xml", BYPASSES[shape]))
+    refused(ran, "shape.xml", *BYPASS_WORDS[shape])
+
+
+# -- DOCTYPEs of real documents (JATS, DITA): accepted, their DTD never read -----------------------
+
+JATS = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD v1.2 20190208//EN"'
+        b' "JATS-journalpublishing1.dtd">\n'
+        b'<article><front><article-meta><title-group><article-title>On &#945;-decay&#160;&amp; more'
+        b"</article-title></title-group></article-meta></front></article>\n")
+DITA = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!-- a topic -->\n'
+        b"<!DOCTYPE topic PUBLIC '-//OASIS//DTD DITA Topic//EN' 'topic.dtd'>\n"
+        b'<topic id="t"><title>T</title><body><p>x</p></body></topic>\n')
+
+
+@pytest.mark.parametrize(("data", "context", "test"), [
+    (JATS, "article", "contains(string(.), '\u03b1-decay\u00a0&amp; more')"),
+    (DITA, "topic", "@id = 't' and title = 'T'"),
+    (b"<!DOCTYPE order>\n<order><id>1</id></order>", "order", "id = 1"),
+    (codecs.BOM_UTF16_LE + '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE order SYSTEM '
+     '"order.dtd">\n<order><id>é</id></order>'.encode("utf-16-le"), "order", "id = 'é'"),
+], ids=["jats", "dita", "bare", "utf-16"])
+def test_a_doctype_without_internal_subset_is_accepted(work, secret, data, context, test):
+    # The DTD it names exists beside it and would define entities: it is never read.
+    (work / "JATS-journalpublishing1.dtd").write_text(f'<!ENTITY id "{SECRET}">')
+    write(work, "real.sch", schema(rule(test, "holds", kind="assert", context=context)))
+    ran = validate(work, write(work, "real.xml", data), contract="real.sch")
+    assert ran.code == 0, ran.stdout
+
+
+def test_an_entity_the_unread_dtd_would_define_is_one_error_with_its_line(work):
+    doc = JATS.replace(b"<front>", b"<front>\n\n<p>a&nbsp;b</p>")
+    line = refused(validate(work, write(work, "nbsp.xml", doc)), "nbsp.xml", "&nbsp;",
+                   "not defined", "never loaded")
+    assert line.startswith("nbsp.xml: error: line 5: "), line
 
 
 def test_xinclude_is_not_processed(work, secret, listener):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import rule, run_cli, schema
+from .conftest import BYPASS_WORDS, BYPASSES, SECRET, rule, run_cli, schema
 
 ROUTES = ("ok", "trickle", "silent", "endless", "gzip-bomb", "redirect", "html", "xxe")
 
@@ -117,3 +117,35 @@ def test_a_request_body_file_outside_the_folder_is_refused(work, secret):
     ran = run_cli("verify", "--base-url", "http://127.0.0.1:9", "-c", path, cwd=work)
     assert ran.code == 2 and len(ran.lines) == 1, ran.stderr
     assert "points outside the contract's folder" in ran.lines[0] and "leak.sch" in ran.lines[0]
+
+
+def test_doctypes_a_byte_scan_misses_are_refused_in_responses(work, hostile_provider):
+    body = ('<cdc:contract consumer="shop" provider="orders" version="1.0.0"/>'
+            + "".join(f'<cdc:interaction id="{shape}"><cdc:request method="POST" '
+                      f'path="/shape/{shape}"><order><id>1</id></order></cdc:request>'
+                      "</cdc:interaction>" for shape in BYPASSES)
+            + rule(f"contains(., '{SECRET}')", "the entity was expanded"))
+    path = work / "shapes.sch"
+    path.write_text(schema(body, extra_ns='xmlns:cdc="urn:cdcxml:contract:1"'))
+    ran = verify(work, path, hostile_provider)
+    assert ran.code == 1
+    by_id = results(ran)
+    assert set(by_id) == set(BYPASSES)
+    for shape, document in by_id.items():
+        assert document["valid"] is False, shape
+        for word in BYPASS_WORDS[shape]:
+            assert word in (document["error"] or ""), (shape, document["error"])
+    assert "the entity was expanded" not in ran.stdout
+
+
+def test_a_response_with_a_doctype_naming_a_dtd_is_checked(work, hostile_provider, listener):
+    hostile_provider.xxe = (f'<?xml version="1.0"?>\n<!DOCTYPE order SYSTEM "{listener.url}/o.dtd">'
+                            "\n<order><id>1</id></order>").encode()
+    body = ('<cdc:contract consumer="shop" provider="orders" version="1.0.0"/>'
+            + interaction("xxe") + rule("id", "needs an id", kind="assert", context="order"))
+    path = work / "dtd.sch"
+    path.write_text(schema(body, extra_ns='xmlns:cdc="urn:cdcxml:contract:1"'))
+    (document,) = results(verify(work, path, hostile_provider)).values()
+    assert document["valid"] is True and document["error"] is None, document
+    listener.close()
+    assert listener.connections == []

@@ -146,3 +146,67 @@ def test_broken_lock_files_are_one_line(provider, text):
     assert run_cli("pull", cwd=provider).code == 0
     (provider / "cdcxml.lock").write_text(text)
     one_error(run_cli("pull", cwd=provider), "cdcxml.lock")
+
+
+# -- publish into a shared repository or folder ---------------------------------------------------
+
+def snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every entry under ``folder``: a file's bytes, a link's target, a folder as such."""
+    entries: dict[str, bytes | str] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            entries[rel] = "link -> " + os.readlink(path)
+        elif path.is_dir():
+            entries[rel] = "folder"
+        else:
+            entries[rel] = path.read_bytes()
+    return entries
+
+
+@pytest.fixture
+def publisher(tmp_path: Path) -> tuple[Path, Path]:
+    """The publisher's own files (a real folder of theirs) and a contract of theirs to publish."""
+    home = tmp_path / "home"
+    (home / "src" / "shop").mkdir(parents=True)
+    (home / "src" / "shop" / "IMPORTANT.txt").write_text("the publisher's own work\n")
+    (home / "src" / "notes.xml").write_text("<notes/>\n")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "shop.sch").write_text(CONTRACT.replace(' version="1.0.0"', ""))
+    return home, mine / "shop.sch"
+
+
+def test_publish_never_writes_through_a_link_planted_in_the_shared_repository(remote, publisher):
+    bare, commit = remote
+    home, contract = publisher
+    # Another team pushes one link named like the provider, pointing at the publisher's files.
+    commit({}, links={"orders": str(home / "src")})
+    before, refs = snapshot(home), git("for-each-ref", cwd=bare)
+    ran = run_cli("publish", contract, "--version", "1.0.0", "--to", bare, cwd=contract.parent)
+    one_error(ran, "orders is a symbolic link", "nothing was published")
+    assert snapshot(home) == before
+    assert git("for-each-ref", cwd=bare) == refs
+
+
+def test_publish_refuses_a_provider_folder_that_is_a_file_in_the_repository(remote, publisher):
+    bare, commit = remote
+    home, contract = publisher
+    commit({"orders": "not a folder\n"})
+    refs = git("for-each-ref", cwd=bare)
+    ran = run_cli("publish", contract, "--version", "1.0.0", "--to", bare, cwd=contract.parent)
+    one_error(ran, "orders is a file", "nothing was published")
+    assert git("for-each-ref", cwd=bare) == refs
+
+
+@pytest.mark.parametrize("link", ["orders", "orders/shop", "orders/shop/1.0.0"])
+def test_publish_to_a_folder_never_writes_through_a_planted_link(tmp_path, publisher, link):
+    home, contract = publisher
+    out = tmp_path / "published"
+    (out / link).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(home / "src", out / link)
+    before = snapshot(home)
+    ran = run_cli("publish", contract, "--version", "1.0.0", "--to", out, "--force",
+                  cwd=contract.parent)
+    one_error(ran, f"{link} is a symbolic link", "nothing was published")
+    assert snapshot(home) == before

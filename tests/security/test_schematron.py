@@ -219,10 +219,24 @@ def test_document_over_the_network_connects_nowhere(work, listener):
     assert listener.connections == []
 
 
-def test_an_in_folder_document_with_a_doctype_is_refused(work, listener):
-    (work / "codes.xml").write_text(f'<!DOCTYPE c SYSTEM "{listener.url}/c.dtd"><c/>')
+def test_an_in_folder_document_with_an_internal_subset_is_refused(work, listener):
+    (work / "codes.xml").write_text(f'<!DOCTYPE c [<!ENTITY e SYSTEM "{listener.url}/e">]><c>&e;</c>')
     ran = run_cli("validate", "-c", contract(work, rule(_doc("codes.xml"))), "doc.xml", cwd=work)
     run_refused(ran, "DOCTYPE not allowed")
+    listener.close()
+    assert listener.connections == []
+
+
+def test_an_in_folder_document_naming_a_dtd_is_read_without_it(work, listener):
+    (work / "c.dtd").write_text(f'<!ENTITY e "{SECRET}">')
+    (work / "codes.xml").write_text(f'<!DOCTYPE c SYSTEM "{listener.url}/c.dtd"><c>1</c>')
+    (work / "local.xml").write_text('<!DOCTYPE c SYSTEM "c.dtd"><c>1</c>')
+    for target in ("codes.xml", "local.xml"):
+        test = f"{_doc(target)}/c = 1"
+        ran = run_cli("validate", "-c", contract(work, rule(test, "read", kind="assert")),
+                      "doc.xml", cwd=work)
+        assert ran.code == 0, (ran.stdout, ran.stderr)
+        no_leak(ran)
     listener.close()
     assert listener.connections == []
 
