@@ -144,7 +144,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         for planned in plan:
             planned.contract.compiled(planned.interaction.phase)
     except CdcxmlError as err:
-        raise pytest.UsageError(f"cdcxml: {err}") from err
+        raise pytest.UsageError(f"cdcxml: {err.brief}") from err
     for contract in contracts:
         chosen = tuple(p.interaction for p in plan if p.contract is contract)
         if not chosen:

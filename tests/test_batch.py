@@ -128,17 +128,20 @@ def test_broken_containers_are_entries_and_the_run_goes_on(tmp_path):
     (tmp_path / "gone.xml").symlink_to(tmp_path / "nowhere.xml")
     ok = tmp_path / "ok.xml"
     ok.write_bytes((CAPTURES / "001-ok.xml").read_bytes())
-    code, out, _ = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(tmp_path),
-                       str(tmp_path / "missing.xml"), str(tmp_path / "*.nothing"))
+    code, out, _ = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(tmp_path))
     docs = {Path(d["path"]).name: d for d in jsonl(out)}
     assert code == 1
     assert "not a readable zip archive" in docs["broken.zip"]["error"]
     assert "tar" in docs["broken.tar.gz"]["error"]
     assert "not a HAR file" in docs["broken.har"]["error"]
     assert docs["gone.xml"]["error"] == "no such file"
-    assert docs["missing.xml"]["error"] == "no such file or directory"
-    assert docs["*.nothing"]["error"] == "no file matches this pattern"
     assert docs["ok.xml"]["valid"] is True
+    # A path that is not there, or a pattern that matches nothing, is a usage error up front.
+    for absent, why in ((tmp_path / "missing.xml", "no such file or directory"),
+                        (tmp_path / "*.nothing", "no file matches this pattern")):
+        code, out, err = run("-c", str(CONTRACTS), "--format", "jsonl", str(tmp_path), str(absent))
+        assert (code, out) == (2, "")
+        assert err == f"cdcxml: {absent}: {why}\n"
 
 
 def test_globs_expand_in_order():

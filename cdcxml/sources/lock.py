@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ..config import ContractsSettings, find_config, load_config
 from ..contract import Contract, load_contract
-from ..errors import CdcxmlError, ConfigError, InputError
+from ..errors import ConfigError, InputError, LockError, LockMismatchError
 from ..fsutil import write_atomic
 from .repository import (
     ResolvedSource,
@@ -55,14 +55,6 @@ from .repository import default_cache as _default_cache
 
 LOCK_NAME = "cdcxml.lock"
 LOCK_FORMAT = 1
-
-
-class LockError(CdcxmlError, ValueError):
-    """The lock file cannot be read, or a contract no longer matches it."""
-
-
-class LockMismatchError(LockError):
-    """A pinned contract's files are not the ones recorded in the lock file."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,18 +20,14 @@ from lxml import etree
 
 from .. import xmlio
 from ..contract import CDC_NS, load_contract
-from ..errors import CdcxmlError, ContractError
+from ..errors import ContractError, PublishError, RepositoryError
 from ..fsutil import unsafe_component, write_atomic
 from .files import local_contracts
-from .repository import RepositoryError, contract_file_set, contracts_only, run_git
+from .repository import contract_file_set, contracts_only, run_git
 
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _VERSION = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]*[A-Za-z0-9])?$")
 _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
-
-
-class PublishError(CdcxmlError, RuntimeError):
-    """A contract cannot be published as asked (a version already out, a bad name, git refused)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from lxml import etree
 
 from .. import xmlio
 from ..contract import CDC_NS, load_contract
-from ..errors import CdcxmlError, ContractError, InputError
+from ..errors import ContractError, InputError, RepositoryError
 from ..fsutil import within
 from .files import local_contracts
 
@@ -42,10 +42,6 @@ _SCH_NAMESPACES = ("http://purl.oclc.org/dsdl/schematron", "http://www.ascc.net/
 _REFERENCING = tuple(
     f"{{{ns}}}{local}" for ns in _SCH_NAMESPACES for local in ("include", "extends")
 )
-
-
-class RepositoryError(CdcxmlError, RuntimeError):
-    """A contract repository or package could not be reached or read."""
 
 
 # -- sources ------------------------------------------------------------------------------------
