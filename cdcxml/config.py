@@ -142,6 +142,7 @@ def parse_header(text: str) -> tuple[str, str]:
 _VERIFY_KEYS = {
     "base-url", "contracts", "consumers", "interactions", "headers", "timeout", "retries",
     "state-url", "max-body-bytes", "follow-redirects", "tls", "format", "output",
+    "wsdl",
 }
 
 
@@ -155,6 +156,7 @@ def _read_verify(r: _Reader, value: Any) -> VerifySettings:
         "state-url": r.string,
         "follow-redirects": r.boolean,
         "output": r.path,
+        "wsdl": r.path,
     }
     out: dict[str, Any] = {}
     for key, read in get.items():

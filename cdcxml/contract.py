@@ -1,4 +1,4 @@
-"""A contract: one Schematron file plus its ``cdc`` metadata (DESIGN.md §4)."""
+"""A contract: one Schematron file plus its ``cdc`` metadata (docs/contract-format.md)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ class ExpectedResponse:
     empty: bool = False
     fault: bool = False
     faultcode: str | None = None
+    # The response's message element, as a Clark name ("{ns}local"): the SOAP Body's first child
+    # or the document's root. Documents with this element answer the interaction.
+    element: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +131,10 @@ class Contract:
         return str(self.path) if self.path else f"<{self.consumer}>"
 
     def __repr__(self) -> str:
-        return f"<Contract {self.consumer!r} for {self.provider!r} v{self.version}>"
+        provider = f" for {self.provider!r}" if self.provider else " (no provider named)"
+        version = f" v{self.version}" if self.version else ""
+        where = f" at {str(self.path)!r}" if self.path else ""
+        return f"<Contract of {self.consumer!r}{provider}{version}{where}>"
 
     # -- running --------------------------------------------------------------------------------
     def compiled(self, phase: str | None = None, *, svrl: bool = False):
@@ -213,13 +219,22 @@ def vacuous_findings(outcome, tree: etree._ElementTree) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-def load_contract(path: str | Path) -> Contract:
-    """Load a contract (or plain Schematron) file."""
+def load_contract(path: str | Path, *, compile: bool = True) -> Contract:
+    """Load a contract (or plain Schematron) file and compile it.
+
+    Compiling here means a contract the engine cannot run (an XSLT 2 query binding, a broken
+    XPath, a missing include) is an error at load, not at the first document; the compiled form
+    is cached, so nothing is compiled twice. ``compile=False`` only reads the file and its
+    metadata (what ``publish`` and ``package`` need).
+    """
     p = Path(path)
     source = xmlio.read_bytes(p)
     tree = xmlio.parse_bytes(source, str(p), base_url=p.resolve().as_uri())
     info = read_info(tree, default_consumer=p.stem, path=p)
-    return Contract(p, source, info)
+    contract = Contract(p, source, info)
+    if compile:
+        contract.check()
+    return contract
 
 
 def contract_from_bytes(source: bytes, *, name: str = "contract", base: Path | None = None) -> Contract:
@@ -341,7 +356,8 @@ def _read_response(el: etree._Element, iid: str, name: str) -> ExpectedResponse:
     if body == "empty" and fault in ("true", "1"):
         raise fail("a response cannot be both empty and a fault")
     return ExpectedResponse(code, el.get("content-type"), empty=body == "empty",
-                            fault=fault in ("true", "1"), faultcode=faultcode)
+                            fault=fault in ("true", "1"), faultcode=faultcode,
+                            element=_element_name(el, iid, name))
 
 
 def _read_states(el: etree._Element, iid: str, name: str) -> tuple[State, ...]:
@@ -360,6 +376,28 @@ def _read_states(el: etree._Element, iid: str, name: str) -> tuple[State, ...]:
             params.append((p.get("name"), "".join(p.itertext())))
         states.append(State(st.get("name"), tuple(params)))
     return tuple(states)
+
+
+def _element_name(resp_el: etree._Element, iid: str, name: str) -> str | None:
+    """``element="p:Name"`` as a Clark name: the prefix in scope, else one bound by ``sch:ns``."""
+    value = (resp_el.get("element") or "").strip()
+    if not value:
+        return None
+    if value.startswith("{"):
+        return value
+    prefix, _, local = value.rpartition(":")
+    if not prefix:
+        return local  # an unprefixed name is in no namespace, as in the contract's XPath
+    uri = resp_el.nsmap.get(prefix)
+    if uri is None:
+        root = resp_el.getroottree().getroot()
+        uri = next((el.get("uri") for el in root
+                    if isinstance(el.tag, str) and etree.QName(el).localname == "ns"
+                    and el.get("prefix") == prefix), None)
+    if uri is None:
+        raise ContractError(f"interaction {iid!r}: response element {value!r} uses the undeclared "
+                            f"prefix {prefix!r}", path=name, line=resp_el.sourceline)
+    return f"{{{uri}}}{local}"
 
 
 # Namespaces of the contract itself: an inline body does not carry them unless it uses them.

@@ -101,3 +101,11 @@ class PackageError(CdcxmlError, RuntimeError):
 
 class KeepError(CdcxmlError, ValueError):
     """A ``--keep`` path cannot be read or matches nothing in the schema."""
+
+
+class RecordError(CdcxmlError, ValueError):
+    """A record cannot be read, or cannot be written as asked."""
+
+
+class TamperedRecordError(RecordError):
+    """A record is not what was written: its digest or its place does not match its content."""

@@ -243,7 +243,8 @@ def test_compile_to_standard_output_with_a_phase():
 
 def test_compile_into_a_missing_folder_is_one_error_line(tmp_path):
     out = tmp_path / "missing" / "orders.xsl"
-    _one_error_line(cdcxml("compile", CONTRACT, "-o", out), f"{out}: cannot write the XSLT")
+    _one_error_line(cdcxml("compile", CONTRACT, "-o", out),
+                    f"{out}: cannot write the report: No such file or directory")
 
 
 def test_compile_errors_are_exit_2():

@@ -13,7 +13,6 @@ from verify_support import (
     EXAMPLE,
     FakeProvider,
     Reply,
-    WSGIAdapter,
     closed_port,
     data,
     load_example_app,
@@ -22,6 +21,7 @@ from verify_support import (
 from cdcxml import load_contract
 from cdcxml.errors import ConfigError, SchematronError
 from cdcxml.verify import ERROR, FAILED, PASSED, request_headers, request_url, verify
+from cdcxml.wsgi import WSGIAdapter
 
 CONTRACTS = DATA / "contracts"
 RESELLER = CONTRACTS / "reseller-web.sch"

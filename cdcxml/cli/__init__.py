@@ -8,6 +8,7 @@ import click
 
 from .. import __version__
 from ..errors import CdcxmlError
+from .common import verbosity_options
 
 
 class _Group(click.Group):
@@ -41,9 +42,11 @@ def _register() -> None:
         batch_cmd,
         compile_cmd,
         contrast_cmd,
+        deploy_cmd,
         impact_cmd,
         init_cmd,
         lint_cmd,
+        matrix_cmd,
         obligations_cmd,
         package_cmd,
         publish_cmd,
@@ -56,7 +59,11 @@ def _register() -> None:
     for module in (init_cmd, validate_cmd, compile_cmd, lint_cmd, verify_cmd,
                    package_cmd, publish_cmd, pull_cmd, batch_cmd,
                    contrast_cmd, obligations_cmd, impact_cmd, xsd2sch_cmd):
+        module.command.params.extend(verbosity_options())
         main.add_command(module.command)
+    main.add_command(deploy_cmd.record_command)
+    main.add_command(deploy_cmd.gate_command)
+    main.add_command(matrix_cmd.command)
 
 
 _register()

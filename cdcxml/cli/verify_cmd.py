@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..config import find_config, load_config, parse_header
+from ..deploy.recording import build_passes
 from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..report.junit import render_junit
@@ -16,9 +17,10 @@ from ..report.verify_out import render_json, render_text, text_line, text_summar
 from ..sources.lock import pinned_contracts
 from ..verify import verify
 from ..verify.settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, tls_given
-from .common import cannot_write
+from .common import OUTPUT_HELP, cannot_write, note
 from .limits_opt import limit_options
-from .sources_opt import installed_option, load_sources
+from .record_opt import record_options, start_recording
+from .sources_opt import CONTRACT_HELP, installed_option, load_sources
 
 
 def _headers(ctx, param, values):
@@ -32,8 +34,8 @@ def _headers(ctx, param, values):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Configuration file (default: ./cdcxml.toml when it exists).")
 @click.option("--base-url", help="Where the provider runs, e.g. http://localhost:8080.")
-@click.option("-c", "--contracts", multiple=True, metavar="SOURCE",
-              help="A contract file or a directory of them; repeat for more.")
+@click.option("-c", "--contract", "contracts", multiple=True, metavar="SOURCE", help=CONTRACT_HELP)
+@click.option("--contracts", "contracts_alias", multiple=True, hidden=True)  # the old spelling
 @installed_option("contracts")
 @click.option("--consumer", "consumers", multiple=True, metavar="NAME",
               help="Only this consumer's contracts; repeat for more.")
@@ -45,6 +47,9 @@ def _headers(ctx, param, values):
               help=f"Total time one request may take [default: {DEFAULT_TIMEOUT:g}].")
 @click.option("--retries", type=click.IntRange(min=0),
               help="Retries after a connection error (never after a response) [default: 0].")
+@click.option("--wsdl", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The provider's WSDL: each request's operation, SOAPAction and SOAP version are "
+                   "checked against it before sending; a call to an operation it lacks fails.")
 @click.option("--state-url", help="Where provider states are set up (POST of JSON).")
 @click.option("--max-body-bytes", type=click.IntRange(min=1), metavar="N",
               help=f"Largest response body accepted [default: {DEFAULT_MAX_BYTES}].")
@@ -61,9 +66,12 @@ def _headers(ctx, param, values):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]),
               help="Report format [default: text].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the report to this file; a summary still goes to standard output.")
-def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, **cli) -> None:
+              help=OUTPUT_HELP)
+@record_options
+def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording, contracts_alias,
+            **cli) -> None:
     """Call the provider with every consumer's interactions and check the responses."""
+    cli["contracts"] = (*contracts_alias, *cli["contracts"])
     cfg_file = Path(config_path) if config_path else find_config()
     cfg = load_config(cfg_file)
     # The command line is laid over [verify] of the configuration: one settings value.
@@ -85,11 +93,15 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, **cli) -> 
             # A bare Schematron file is a valid contract, but verify has nothing to send for it.
             click.echo(f"cdcxml: note: {contract.name}: no cdc:interaction, so nothing is sent for "
                        f"{contract.consumer}", err=True)
+    recorder = start_recording(recording, contracts, config=cfg_file, settings=cfg.contracts,
+                               consumers=run.consumers, interactions=run.interactions)
     results_iter = verify(contracts, run, budget=budget)
     started = datetime.now(UTC)
     stream = run.format == "text" and run.output is None
     results = []
     for result in results_iter:
+        if recorder is not None:
+            result = recorder.mark(result)
         results.append(result)
         if stream:
             click.echo(text_line(result))
@@ -110,5 +122,8 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, **cli) -> 
                 write_atomic(run.output, rendered)
             except OSError as err:
                 raise cannot_write(err, run.output) from err
-            click.echo(text_summary(results))
-    sys.exit(0 if all(r.valid for r in results) else 1)
+            note(text_summary(results))
+    if recorder is not None and recorder.settings.record:
+        for path in recorder.publish(results):
+            click.echo(f"cdcxml: recorded {path}", err=True)
+    sys.exit(0 if build_passes(results) else 1)

@@ -243,7 +243,7 @@ def only_provider(resolved: ResolvedSource, provider: str | None) -> ResolvedSou
         return resolved
     keep = []
     for path in resolved.contracts:
-        named = load_contract(path).provider
+        named = load_contract(path, compile=False).provider
         if named is None or named == provider:
             keep.append(path)
     return replace(resolved, contracts=tuple(keep))

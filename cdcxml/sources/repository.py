@@ -308,7 +308,7 @@ def resolve_installed(provider: str | None = None, *,
         files = contracts_only(local_contracts(folder), folder)
         if provider is not None:
             files = [f for f in files
-                     if _canonical(load_contract(f).provider or "") == _canonical(provider)]
+                     if _canonical(load_contract(f, compile=False).provider or "") == _canonical(provider)]
             if not files:
                 continue
         dist = ep.dist

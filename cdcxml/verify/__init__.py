@@ -56,6 +56,7 @@ class InteractionResult:
     description: str | None = None
     elapsed: float = 0.0
     body_excerpt: bytes = b""
+    pending: bool = False  # its contract has never passed on the provider's main line
 
     @property
     def outcome(self) -> str:
@@ -116,7 +117,8 @@ def verify(
     for item in plan:
         # Compile every phase now: a broken contract stops the run before any request is sent.
         item.contract.compiled(item.interaction.phase)
-    return _run(plan, settings, session, budget)
+    wsdl = _wsdl(settings)  # a WSDL that cannot be read stops the run before any request
+    return _run(plan, settings, session, budget, wsdl)
 
 
 def check_states(plan: Iterable[Planned], settings: VerifySettings) -> None:
@@ -173,12 +175,17 @@ def plan_interactions(contracts: list[Contract], consumers: Iterable[str] | None
     return plan
 
 
-def _run(plan, settings, session, budget) -> Iterator[InteractionResult]:
+def _run(plan, settings, session, budget, wsdl=None) -> Iterator[InteractionResult]:
     own = session is None
     sess = requests.Session() if own else session
     bounded = _Bounded(plan, budget) if budget.active and guard.available() else None
     try:
         for item in plan:
+            if wsdl is not None:
+                unknown = wsdl_mismatches(item.contract, item.interaction, settings, wsdl)
+                if unknown is not None:
+                    yield unknown
+                    continue
             yield verify_interaction(item.contract, item.interaction, settings, session=sess,
                                      run=bounded)
     finally:
@@ -189,6 +196,30 @@ def _run(plan, settings, session, budget) -> Iterator[InteractionResult]:
 
 
 ContractRun = Callable[[Contract, Interaction, HttpResponse], ContractReport]
+
+
+def _wsdl(settings: VerifySettings):
+    if not settings.wsdl:
+        return None
+    from ..wsdl import load_wsdl
+
+    return load_wsdl(settings.wsdl)
+
+
+def wsdl_mismatches(contract: Contract, interaction: Interaction, settings: VerifySettings,
+                    wsdl) -> InteractionResult | None:
+    """A failed result, not sent, when the request disagrees with the provider's WSDL."""
+    from ..wsdl.match import check
+
+    problems = check(interaction, wsdl)
+    if not problems:
+        return None
+    req = interaction.request
+    return InteractionResult(
+        consumer=contract.consumer, contract=contract.name, interaction=interaction.id,
+        method=req.method, url=request_url(settings.base_url, req.path), phase=interaction.phase,
+        state=interaction.state, description=interaction.description,
+        mismatches=tuple(f"not sent: {p.message} ({wsdl.path.name})" for p in problems))
 
 
 class _Bounded:

@@ -30,6 +30,7 @@ class VerifySettings:
     follow_redirects: bool = False
     tls_verify: bool | str = True  # False, True or the path of a CA bundle
     tls_cert: str | tuple[str, str] | None = None  # client certificate (and key)
+    wsdl: str | None = None  # the provider's WSDL: each request is checked against it first
     format: str = "text"
     output: str | None = None
 
