@@ -30,6 +30,7 @@ def command(xsd_path, contracts, phase, interaction, budget, fmt, output, docume
     from ..analysis import contrast
     from ..checking import compile_all
     from ..report import analysis as out
+    from ..report import junit
     from ..report.html import contrast_html
     from ..xsd import load_xsd
 
@@ -37,6 +38,6 @@ def command(xsd_path, contracts, phase, interaction, budget, fmt, output, docume
     hints = hints_for(loaded, interaction)
     result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, hints=hints, budget=budget)
     say_stopped(result.stopped)
-    render = {"json": out.contrast_json, "junit": out.contrast_junit, "html": contrast_html}
+    render = {"json": out.contrast_json, "junit": junit.contrast_junit, "html": contrast_html}
     emit(render.get(fmt, out.contrast_text)(result), output)
     sys.exit(0 if result.holds else 1)
