@@ -7,13 +7,14 @@ import inspect
 from pathlib import Path
 
 import pytest
-from engine_support import DATA
 from lxml import etree
 
 import cdcxml
 from cdcxml import xmlio
 from cdcxml.contract import contract_from_bytes
 from cdcxml.schematron import compile_schematron
+
+from .engine_support import DATA
 
 CONTRACT = DATA / "cli" / "orders.sch"
 GOOD = DATA / "cli" / "docs" / "good.xml"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from analysis_support import DATA, EXAMPLE, TRACKING, run, run_json
 from lxml import etree
 
 from cdcxml.analysis import (
@@ -14,6 +13,8 @@ from cdcxml.analysis import (
 )
 from cdcxml.sources import load_contracts
 from cdcxml.xsd import load_xsd
+
+from .analysis_support import DATA, EXAMPLE, TRACKING, run, run_json
 
 V1_XSD = EXAMPLE / "schemas/products-v1.xsd"
 RESPONSES = EXAMPLE / "responses"

@@ -6,9 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from analysis_support import EXAMPLE, TRACKING, run
 from lxml import html
 from PIL import Image
+
+from .analysis_support import EXAMPLE, TRACKING, run
 
 CHROMIUM = Path("/usr/bin/chromium")
 

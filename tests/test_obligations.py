@@ -3,15 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from analysis_support import (
-    ADDRESS_NS,
-    EXAMPLE,
-    PRODUCTS_NS,
-    TRACKING,
-    TRACKING_NS,
-    run,
-    run_json,
-)
 from lxml import etree
 
 from cdcxml import xmlio
@@ -20,6 +11,16 @@ from cdcxml.analysis.mutate import CONTENT, PRESENCE, TYPE, mutants, wrong_value
 from cdcxml.analysis.paths import display
 from cdcxml.sources import load_contracts
 from cdcxml.xsd import load_xsd
+
+from .analysis_support import (
+    ADDRESS_NS,
+    EXAMPLE,
+    PRODUCTS_NS,
+    TRACKING,
+    TRACKING_NS,
+    run,
+    run_json,
+)
 
 P, C, T = PRESENCE, CONTENT, TYPE
 

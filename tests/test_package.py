@@ -20,16 +20,13 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cdcxml.cli import main
 from cdcxml.cli.sources_opt import installed_option
+
+from .helpers import cli as cdcxml
 
 DATA = Path(__file__).parent / "data" / "publish"
 REPO = Path(__file__).parents[1]
 RESPONSES = DATA / "responses"
-
-
-def cdcxml(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def build(source: Path, version: str, dist: Path) -> Path:

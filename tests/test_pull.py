@@ -9,27 +9,20 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cdcxml.cli import main
 from cdcxml.errors import ConfigError
 from cdcxml.sources import load_contracts
 from cdcxml.sources.lock import LockMismatchError, pinned_contracts
 from cdcxml.sources.publish import publish
 from cdcxml.sources.repository import GitSpec, parse_git_source
 
+from .helpers import cli as cdcxml
+from .helpers import git
+
 DATA = Path(__file__).parent / "data" / "publish"
 RESPONSES = DATA / "responses"
 RESELLER_V1_TAG = "reseller-web/product-search/v1.0.0"
 MOBILE_V2_TAG = "mobile-app/product-search/v2.0.0"
-
-
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
-
-
-def cdcxml(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture
