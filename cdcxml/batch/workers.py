@@ -135,8 +135,13 @@ class Checker:
                 base = Path(capture.path).resolve().as_uri()
             # A HAR entry recorded the request: its SOAPAction and path tell the interaction.
             hints = Hints(self.phase, self.interaction, capture.soap_action, capture.request_path)
-            return dataclasses.replace(self.document, hints=hints).read(capture.name, data,
-                                                                        base_url=base)
+            report = dataclasses.replace(self.document, hints=hints).read(capture.name, data,
+                                                                          base_url=base)
+            if report.error is not None and capture.url:
+                # NAME#N alone does not say which exchange it was: the entry's URL does.
+                report = dataclasses.replace(report, error=f"response to {capture.url}: "
+                                                           f"{report.error}")
+            return report
         except MemoryError:
             raise
         except Exception as err:  # one odd document must not end a run of a million

@@ -56,14 +56,14 @@ def _register() -> None:
         xsd2sch_cmd,
     )
 
-    for module in (init_cmd, validate_cmd, compile_cmd, lint_cmd, verify_cmd,
-                   package_cmd, publish_cmd, pull_cmd, batch_cmd,
-                   contrast_cmd, obligations_cmd, impact_cmd, xsd2sch_cmd):
-        module.command.params.extend(verbosity_options())
-        main.add_command(module.command)
-    main.add_command(deploy_cmd.record_command)
-    main.add_command(deploy_cmd.gate_command)
-    main.add_command(matrix_cmd.command)
+    for command in (init_cmd.command, validate_cmd.command, compile_cmd.command,
+                    lint_cmd.command, verify_cmd.command, package_cmd.command,
+                    publish_cmd.command, pull_cmd.command, batch_cmd.command,
+                    contrast_cmd.command, obligations_cmd.command, impact_cmd.command,
+                    xsd2sch_cmd.command, deploy_cmd.record_command, deploy_cmd.gate_command,
+                    matrix_cmd.command):
+        command.params.extend(verbosity_options())
+        main.add_command(command)
 
 
 _register()

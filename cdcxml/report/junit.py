@@ -17,7 +17,6 @@ suites and cases; :func:`testcase` builds every case, and text XML 1.0 cannot ca
 from __future__ import annotations
 
 import html
-import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -27,19 +26,11 @@ from lxml import etree
 
 from ..results import DocumentReport
 from . import text
+from . import xml_safe as clean
 
 if TYPE_CHECKING:
     from ..analysis.results import Contrast, Impact
     from ..verify import InteractionResult
-
-# Characters XML 1.0 cannot carry; a response body or a captured document may contain them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def clean(value: str) -> str:
-    """``value`` with the characters XML 1.0 cannot carry replaced."""
-    return _NOT_XML.sub("\ufffd", value)
-
 
 def testcase(parent: etree._Element | None, name: str, classname: str, *,
              time: str | None = None, outcome: str | None = None, message: str = "",
@@ -159,20 +150,24 @@ class DocumentsWriter:
 
     def __init__(self, out: TextIO):
         self.out = out
-        self.suites: dict[str, list] = {}  # name -> [spool, tests, failures, errors]
+        self.suites: dict[str, list] = {}  # name -> [spool, tests, failures, errors, skipped]
 
     def _case(self, suite: str, d: DocumentReport, tag: str | None, message: str,
               body: list[str]) -> None:
         entry = self.suites.get(suite)
         if entry is None:
-            entry = [tempfile.TemporaryFile("w+", encoding="utf-8"), 0, 0, 0]  # noqa: SIM115
+            entry = [tempfile.TemporaryFile("w+", encoding="utf-8"), 0, 0, 0, 0]  # noqa: SIM115
             self.suites[suite] = entry
-        case = testcase(None, d.path, suite, outcome=tag, message=message,
-                        kind="unreadable" if tag == "error" else "assertion", body=body)
+        if tag == "skipped":  # the document is not for this consumer: nothing was checked
+            case = testcase(None, d.path, suite, outcome=tag, message=message)
+        else:
+            case = testcase(None, d.path, suite, outcome=tag, message=message,
+                            kind="unreadable" if tag == "error" else "assertion", body=body)
         entry[0].write(etree.tostring(case, encoding="unicode") + "\n")
         entry[1] += 1
         entry[2] += tag == "failure"
         entry[3] += tag == "error"
+        entry[4] += tag == "skipped"
 
     def document(self, d: DocumentReport) -> list[str]:
         """Add one document's cases."""
@@ -183,7 +178,12 @@ class DocumentsWriter:
             errors = [text.xsd_line(d.path, x) for x in d.xsd.errors]
             self._case("xsd", d, None if d.xsd.valid else "failure",
                        errors[0] if errors else "", errors)
+        if d.unanswered is not None:
+            self._case("no consumer", d, "failure", d.unanswered, [f"{d.path}: {d.unanswered}"])
         for c in d.contracts:
+            if not c.applies:
+                self._case(c.consumer, d, "skipped", f"not applicable: {c.not_applicable}", [])
+                continue
             lines = [text.finding_line(d.path, c.consumer, f) for f in c.failures]
             first = c.failures[0].message if c.failures else ""
             self._case(c.consumer, d, None if c.valid else "failure", first, lines)
@@ -195,9 +195,9 @@ class DocumentsWriter:
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         self.out.write(f'<testsuites name="cdcxml batch" tests="{totals[0]}" '
                        f'failures="{totals[1]}" errors="{totals[2]}">\n')
-        for name, (spool, tests, failures, errors) in self.suites.items():
+        for name, (spool, tests, failures, errors, skipped) in self.suites.items():
             self.out.write(f'<testsuite name="{html.escape(clean(name))}" tests="{tests}" '
-                           f'failures="{failures}" errors="{errors}" skipped="0">\n')
+                           f'failures="{failures}" errors="{errors}" skipped="{skipped}">\n')
             spool.seek(0)
             for line in spool:
                 self.out.write(line)
@@ -230,16 +230,22 @@ def contrast_junit(result: Contrast) -> bytes:
     shows, not a break: its case passes, with the XSD's errors in system-out and the document's
     category as a property.
     """
-    from .analysis import verdict
+    from .analysis import NOT_APPLICABLE, verdict
 
     root = etree.Element("testsuites", name="cdcxml contrast")
     suites = [("xsd", None), *((c, c) for c in result.consumers)]
     for suite_name, consumer in suites:
         suite = etree.SubElement(root, "testsuite", name=suite_name)
-        failures = errors = 0
+        failures = errors = skipped = 0
         for r in result.rows:
             outcome = verdict(r.report, consumer)
-            if outcome == "error":
+            if outcome == NOT_APPLICABLE:  # not this consumer's document: nothing checked
+                skipped += 1
+                reason = next(c.not_applicable for c in r.report.contracts
+                              if c.consumer == consumer)
+                testcase(suite, r.path, suite_name, outcome="skipped",
+                         message=f"not applicable: {reason}")
+            elif outcome == "error":
                 errors += 1
                 testcase(suite, r.path, suite_name, outcome="error",
                          message=r.report.error or "error")
@@ -262,7 +268,21 @@ def contrast_junit(result: Contrast) -> bytes:
         suite.set("tests", str(len(result.rows)))
         suite.set("failures", str(failures))
         suite.set("errors", str(errors))
+        suite.set("skipped", str(skipped))
+    _unanswered_suite(root, [r.report for r in result.rows])
     return render(root)
+
+
+def _unanswered_suite(root: etree._Element, reports) -> None:
+    """A failing case for each document no consumer's interactions answer (nothing checked it)."""
+    found = [d for d in reports if d.unanswered is not None]
+    if not found:
+        return
+    suite = etree.SubElement(root, "testsuite", name="no consumer", tests=str(len(found)),
+                             failures=str(len(found)), errors="0")
+    for d in found:
+        testcase(suite, d.path, "no consumer", outcome="failure", message=d.unanswered,
+                 kind="unanswered")
 
 
 def impact_junit(result: Impact) -> bytes:
@@ -283,4 +303,5 @@ def impact_junit(result: Impact) -> bytes:
         lines = [f"[{b.assertion}] {b.message}" for b in c.breaks] if c.broken else None
         testcase(suite, c.consumer, "impact", outcome="failure" if c.broken else None,
                  message=lines[0] if lines else "", body=lines)
+    _unanswered_suite(root, result.unanswered)
     return render(root)

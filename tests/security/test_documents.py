@@ -266,9 +266,9 @@ def test_each_bad_document_is_one_entry_and_the_good_one_is_still_checked(work, 
     for name in bad:
         assert by_path[name]["error"], name
     assert report["summary"] == {"documents": 5, "valid": 1, "invalid": 0, "errors": 4}
-    # A path that is not there is a usage error before anything is checked, not a failed entry.
+    # A path that is not there is no document to report on: the run is a usage error.
     missing = validate(work, *bad, "doc.xml", "missing.xml", "--format", "json")
-    assert missing.code == 2 and missing.stdout == ""
+    assert (missing.code, missing.stdout) == (2, "")
     assert missing.stderr == "cdcxml: missing.xml: no such file or directory\n"
 
 
