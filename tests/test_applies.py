@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 
-from analysis_support import EXAMPLE, ROOT, run, run_json
 from lxml import etree
 
 from cdcxml import xmlio
 from cdcxml.checking import check_document
 from cdcxml.interactions import choose_phases
 from cdcxml.sources import load_contracts
+
+from .analysis_support import EXAMPLE, ROOT, run, run_json
 
 STOCK = ROOT / "examples/stockquote"
 # The example's two consumers as first written: no interaction expects the fault.

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engine_support import DATA, engine_contract, engine_doc, write_contract
 
 from cdcxml.errors import SchematronError
+
+from .engine_support import DATA, engine_contract, engine_doc, write_contract
 
 
 def _main():

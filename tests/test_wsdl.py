@@ -6,11 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from wsdl_service import Behaviour, Server
 
 from cdcxml import load_contract
-from cdcxml.cli import main
 from cdcxml.contract import contract_from_bytes
 from cdcxml.errors import WsdlError
 from cdcxml.wsdl import load_wsdl
@@ -19,14 +16,13 @@ from cdcxml.wsdl.match import check, operation_of
 from cdcxml.wsdl.scaffold import scaffold
 from cdcxml.xsd import load_xsd
 
+from .helpers import cli
+from .wsdl_service import Behaviour, Server
+
 DATA = Path(__file__).parent / "data" / "wsdl"
 SPYNE = DATA / "product-search.wsdl"
 DOTNET = DATA / "dotnet" / "QuoteService.wsdl"
 TNS = "{urn:example:productsearch}"
-
-
-def cli(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 def test_spyne_wsdl_operations_per_binding():

@@ -29,15 +29,11 @@ from xmlschema.exceptions import (
 from xmlschema.validators.exceptions import XMLSchemaValidatorError
 
 from .. import xmlio
-from ..errors import CdcxmlError, InputError
+from ..errors import CdcxmlError, InputError, XsdError
 from ..fsutil import within
 from ..results import Location, XsdIssue, XsdReport
 
 ALLOW_MODES = ("sandbox", "local")
-
-
-class XsdError(CdcxmlError, ValueError):
-    """A schema cannot be loaded: not well-formed, invalid, or an import that cannot be resolved."""
 
 
 class _LocalFiles(BaseHandler):
