@@ -138,17 +138,29 @@ def test_broken_containers_are_entries_and_the_run_goes_on(tmp_path):
     (tmp_path / "gone.xml").symlink_to(tmp_path / "nowhere.xml")
     ok = tmp_path / "ok.xml"
     ok.write_bytes((CAPTURES / "001-ok.xml").read_bytes())
-    code, out, _ = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(tmp_path),
-                       str(tmp_path / "missing.xml"), str(tmp_path / "*.nothing"))
+    code, out, _ = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(tmp_path))
     docs = {Path(d["path"]).name: d for d in jsonl(out)}
     assert code == 1
     assert "not a readable zip archive" in docs["broken.zip"]["error"]
     assert "tar" in docs["broken.tar.gz"]["error"]
     assert "not a HAR file" in docs["broken.har"]["error"]
     assert docs["gone.xml"]["error"] == "no such file"
-    assert docs["missing.xml"]["error"] == "no such file or directory"
-    assert docs["*.nothing"]["error"] == "no file matches this pattern"
     assert docs["ok.xml"]["valid"] is True
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("missing.xml", "missing.xml: no such file or directory"),
+    ("*.nothing", "*.nothing: no file matches this pattern"),
+])
+def test_a_path_given_that_names_nothing_is_a_usage_error(tmp_path, given, message):
+    # Nothing to check is never a pass: a path or pattern on the command line that names no file
+    # stops the run before anything is checked (a broken file found inside a folder does not).
+    ok = tmp_path / "ok.xml"
+    ok.write_bytes((CAPTURES / "001-ok.xml").read_bytes())
+    code, out, err = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(ok),
+                         str(tmp_path / given))
+    assert code == 2 and out == ""
+    assert err.strip() == f"cdcxml: {tmp_path / given}: {message.split(': ', 1)[1]}"
 
 
 def test_globs_expand_in_order():
