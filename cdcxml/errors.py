@@ -109,3 +109,7 @@ class RecordError(CdcxmlError, ValueError):
 
 class TamperedRecordError(RecordError):
     """A record is not what was written: its digest or its place does not match its content."""
+
+
+class JsonError(CdcxmlError, ValueError):
+    """A JSON input (a record, a lock file, a HAR file, a provider-state reply) cannot be read."""

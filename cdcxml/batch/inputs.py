@@ -12,7 +12,6 @@ import binascii
 import bz2
 import glob
 import gzip
-import json
 import lzma
 import tarfile
 import time
@@ -22,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .. import xmlio
-from ..errors import CdcxmlError
+from .. import jsonio, xmlio
+from ..errors import CdcxmlError, JsonError
 
 DOCUMENT_SUFFIXES = (".xml", ".soap")
 ZIP_SUFFIXES = (".zip",)
@@ -407,10 +406,13 @@ def is_xml_media_type(value: str | None) -> bool:
 def _har(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:
     try:
         raw = xmlio.read_bytes(p)
-        har = json.loads(raw)
+        har = jsonio.loads(raw, name=name)
         entries = har["log"]["entries"]
         if not isinstance(entries, list):
             raise TypeError("log.entries is not a list")
+    except JsonError as err:
+        yield Capture(name, error=f"not a HAR file: {err.local}")
+        return
     except CdcxmlError as err:
         yield Capture(name, error=err.message)
         return
