@@ -15,7 +15,7 @@ from pathlib import Path as FilePath
 from lxml import etree
 
 from .. import xmlio
-from ..checking import document_paths
+from ..checking import document_paths, require_contracts
 from ..contract import Contract
 from ..errors import RunError
 from ..interactions import NO_HINTS, Hints, PhaseChoice, check_contract, choose_phases, unanswered
@@ -153,6 +153,7 @@ def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *
     time and memory limit; a run over it fails like a contract that cannot run, with a line in
     ``stopped``.
     """
+    contracts = require_contracts(contracts)
     if phase is not None:
         hints = replace(hints, phase=phase)
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
