@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .. import jsonio, xmlio
-from ..errors import CdcxmlError, JsonError
+from ..errors import CdcxmlError, InputError, JsonError
 
 DOCUMENT_SUFFIXES = (".xml", ".soap")
 ZIP_SUFFIXES = (".zip",)
@@ -97,12 +97,16 @@ def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIM
              read: bool = True) -> Iterator[Capture]:
     """Every document the paths name, in order; with ``read=False`` archive bytes are not kept.
 
-    A named path that does not exist (or a pattern matching nothing) is an InputError, raised
-    before the first document.
+    A named path that does not exist (or a pattern matching nothing), and a named directory that
+    holds no document, is an InputError, raised before the first document: nothing to check.
     """
     from ..checking import require_inputs
 
-    for item in require_inputs(paths, globs=True):
+    names = require_inputs(paths, globs=True)
+    for name in names:
+        if name != "-" and Path(name).is_dir() and next(_documents_under(Path(name)), None) is None:
+            raise InputError(NO_DOCUMENTS, path=name)
+    for item in names:
         name = str(item)
         if name == "-":
             # Read here: a worker process does not share this process's standard input.
@@ -125,15 +129,23 @@ def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIM
             yield Capture(name, error="no such file or directory")
 
 
-def _directory(root: Path, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:
-    found = sorted(
+NO_DOCUMENTS = "no documents (*.xml, *.soap, archives, HAR) in this directory"
+
+
+def _documents_under(root: Path) -> Iterator[Path]:
+    """The documents and containers below ``root``, outside hidden folders, in no set order."""
+    return (
         f for f in root.rglob("*")
         if not any(part.startswith(".") for part in f.relative_to(root).parts)
         and (_has_suffix(f.name, DOCUMENT_SUFFIXES) or is_container(f.name))
         and not f.is_dir()
     )
-    if not found:
-        yield Capture(str(root), error="no documents (*.xml, *.soap, archives, HAR) in this directory")
+
+
+def _directory(root: Path, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:
+    found = sorted(_documents_under(root))
+    if not found:  # a directory a pattern matched: a capture that could not be checked
+        yield Capture(str(root), error=NO_DOCUMENTS)
     for f in found:
         yield from _file(f, str(f), limits, read)
 

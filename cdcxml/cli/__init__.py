@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
 import click
 
@@ -12,15 +13,17 @@ from .common import verbosity_options
 
 
 class _Group(click.Group):
-    """Maps cdcxml errors to one line on stderr and exit code 2; ``--debug`` shows tracebacks."""
+    """Maps cdcxml errors to one line on stderr and their exit code; ``--debug`` shows the
+    traceback instead of the line, and exits with the same code."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except CdcxmlError as err:
             if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo(f"cdcxml: {err.brief}", err=True)
+                traceback.print_exc()  # the traceback instead of the line, with the same exit code
+            else:
+                click.echo(f"cdcxml: {err.brief}", err=True)
             sys.exit(err.exit_code)
         except KeyboardInterrupt:
             click.echo("cdcxml: interrupted", err=True)

@@ -43,7 +43,7 @@ def command(contracts, old_xsd, new_xsd, old_wsdl, new_wsdl, samples, old_docs, 
     Give --old-xsd, --new-xsd and --sample, or --old and --new documents, or --old-wsdl and
     --new-wsdl (operations removed, renamed or changed, with the consumers that call them; with
     --sample, also the element-level impact of the WSDLs' types). Exits 1 when a consumer breaks,
-    a new document cannot be checked, or a check ran over its limit.
+    a document cannot be parsed or checked, or a check ran over its limit.
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import impact_of_documents, impact_of_schemas, load_samples

@@ -33,7 +33,8 @@ from .sources_opt import contracts_option, load_sources
 def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, output, strict):
     """Remove, empty and retype each path of the samples; show which consumers then fail.
 
-    Exits 1 when a consumer rejects one of the samples themselves, or a check ran over its limit.
+    Exits 1 when a consumer rejects one of the samples themselves, a sample cannot be parsed, or a
+    check ran over its limit.
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import find_obligations, load_samples
