@@ -10,8 +10,6 @@ that names the folder).
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
-import importlib.resources
 import os
 import re
 import shutil
@@ -19,6 +17,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -27,6 +26,9 @@ from .. import xmlio
 from ..contract import CDC_NS
 from ..errors import CdcxmlError, ContractError
 from ..fsutil import within
+
+if TYPE_CHECKING:
+    import importlib.metadata
 
 CACHE_DIR_NAME = ".cdcxml-cache"
 ENTRY_POINT_GROUP = "cdcxml.contracts"
@@ -300,6 +302,8 @@ def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None =
 def resolve_installed(provider: str | None = None, *,
                       source: str | None = None) -> list[ResolvedSource]:
     """Every installed contract package (entry point group ``cdcxml.contracts``) for a provider."""
+    import importlib.metadata  # only here: it costs every command's start
+
     from ..contract import load_contract
     from . import contract_files
 
@@ -324,6 +328,8 @@ def resolve_installed(provider: str | None = None, *,
 
 
 def _entry_point_folder(ep: importlib.metadata.EntryPoint) -> Path:
+    import importlib.resources
+
     owner = ep.dist.name if ep.dist else ep.value
     try:
         if ep.attr:
