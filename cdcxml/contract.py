@@ -75,6 +75,7 @@ class Contract:
         self.sha256 = hashlib.sha256(source).hexdigest()
         self._params = dict(params or {})
         self._compiled: dict[tuple[str | None, bool], object] = {}
+        self._held: dict[str | None, ContractReport] = {}  # the report of a document that holds
 
     # -- metadata -------------------------------------------------------------------------------
     @property
@@ -127,7 +128,13 @@ class Contract:
         With ``svrl`` the report also carries the run as an SVRL document (serialized).
         """
         tree = xmlio.load(doc)
-        outcome = self.compiled(phase, svrl=svrl).run(tree)
+        compiled = self.compiled(phase, svrl=svrl)
+        outcome = compiled.run(tree)
+        if outcome is compiled.settled:  # no finding: one report serves every such document
+            held = self._held.get(phase)
+            if held is None:
+                held = self._held[phase] = ContractReport(self.consumer, self.name, (), phase)
+            return held
         document = etree.tostring(outcome.svrl()) if svrl else None
         return ContractReport(self.consumer, self.name, outcome.findings, phase, svrl=document)
 

@@ -26,6 +26,11 @@ def _normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+def _string(el: etree._Element) -> str:
+    """The XPath string value of an element: its descendant text, comments and PIs left out."""
+    return "".join(el.itertext())
+
+
 class Locator:
     """Turns a node handed to ``cdcr:locate`` into its XPath (with the schema's prefixes) and line."""
 
@@ -216,6 +221,8 @@ class Compiled:
             self.xslt = etree.XSLT(tree, access_control=access, extensions=extensions)
         except etree.XSLTParseError as err:
             raise _compile_error(err, plan, schema) from err
+        # The outcome of every document the pre-check settles: no finding.
+        self.settled = Outcome((), _NO_OUTPUT, self, None)
 
     # extension functions ------------------------------------------------------------------------
     def _locate(self, _ctx, nodes, roots):
@@ -240,7 +247,7 @@ class Compiled:
     def run(self, tree: etree._ElementTree) -> Outcome:
         """Apply to a parsed document."""
         if self.precheck is not None and not self._flagged(tree):
-            return Outcome((), _NO_OUTPUT, self, None)
+            return self.settled
         url = tree.docinfo.URL
         _state.main = _state.doc = url
         try:
@@ -278,15 +285,14 @@ class Compiled:
             diagnostics, properties, message = [], [], ""
             for child in f:
                 if child.tag == R + "t":
-                    message = _normalize(child.xpath("string()"))
+                    message = _normalize(_string(child))
                 elif child.tag == R + "d":
                     d = plan.diagnostics[int(child.get(R + "i"))]
-                    diagnostics.append(results.Diagnostic(d.id, _normalize(child.xpath("string()")),
-                                                          d.text.lang))
+                    diagnostics.append(results.Diagnostic(d.id, _normalize(_string(child)), d.text.lang))
                 elif child.tag == R + "pr":
                     p = plan.properties[int(child.get(R + "i"))]
-                    properties.append(results.Property(p.id, _normalize(child.xpath("string()")),
-                                                       p.role, p.scheme))
+                    properties.append(results.Property(p.id, _normalize(_string(child)), p.role,
+                                                       p.scheme))
             out.append(results.Finding(
                 kind=a.kind, id=a.id, pattern=pattern.id, context=rule.context, test=a.test,
                 message=message, location=location, role=a.role or rule.role,
