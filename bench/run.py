@@ -248,7 +248,7 @@ def why(ratios: dict) -> str:
         "Where the time goes. cdcxml's hardened parse alone costs "
         f"{parse['small']:.2f}× lxml's parse on small documents ({parse['large']:.2f}× on the large "
         "one): it reads the bytes itself, checks the encoding declaration and refuses DOCTYPEs "
-        "before libxml2 sees them (DESIGN.md §11), which a bare parse does not. Checking is the "
+        "before libxml2 sees them (docs/safety.md), which a bare parse does not. Checking is the "
         f"rest: {consumer['small'] - parse['small']:.2f}× of parse time on small documents for the "
         "consumer contract. Documents that hold are settled by one XPath (the pre-check) instead "
         "of an XSLT transform, whose fixed cost in libxslt is larger than parsing a small "

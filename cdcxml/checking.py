@@ -21,6 +21,7 @@ from lxml import etree
 from . import xmlio
 from .contract import Contract
 from .errors import CdcxmlError, InputError, RunError
+from .interactions import NO_HINTS, Hints, run_contract
 from .limits import settle
 from .limits.guard import Budget
 from .limits.pool import GuardedMap
@@ -33,9 +34,30 @@ PhaseChoice = Callable[[Contract, etree._ElementTree], str | None]
 XsdCheck = Callable[[etree._ElementTree], XsdReport]
 
 
+def require_inputs(inputs: Iterable[str | Path], *, globs: bool = False) -> list[str]:
+    """The inputs as names, or an InputError for the first that does not exist.
+
+    A path given to check that is not there is a usage error, not a document that failed: the
+    run would otherwise check less than it was asked to. With ``globs``, a name with glob
+    characters is a pattern and must match at least one file.
+    """
+    import glob
+
+    names = [str(item) for item in inputs]
+    for name in names:
+        if name == "-" or Path(name).exists():
+            continue
+        if globs and set(name) & set("*?["):
+            if not glob.glob(name, recursive=True):
+                raise InputError("no file matches this pattern", path=name)
+            continue
+        raise InputError("no such file or directory", path=name)
+    return names
+
+
 def document_paths(inputs: Iterable[str | Path]) -> Iterator[str]:
     """Expand files, directories (recursed, *.xml and *.soap) and ``-`` into document names."""
-    for item in inputs:
+    for item in require_inputs(inputs):
         name = str(item)
         if name == "-":
             yield name
@@ -52,6 +74,17 @@ def document_paths(inputs: Iterable[str | Path]) -> Iterator[str]:
             yield from (str(f) for f in found)
         else:
             yield name
+
+
+def contract_prefixes(contracts: Sequence[Contract]) -> dict[str, str]:
+    """The namespace prefixes the contracts bind (``sch:ns``), first binding of a URI first:
+    XSD errors spell their XPaths with them, as the contracts' findings do."""
+    out: dict[str, str] = {}
+    for contract in contracts:
+        for prefix, uri in contract.compiled(None).ns.items():
+            if prefix not in out and uri not in out.values():
+                out[prefix] = uri
+    return out
 
 
 def fixed_phase(phase: str | None) -> PhaseChoice:
@@ -73,17 +106,24 @@ def compile_all(contracts: Iterable[Contract], phase: str | None = None, *,
 
 def check_document(tree: etree._ElementTree, name: str, contracts: Sequence[Contract], *,
                    phase: str | None = None, phases: PhaseChoice | None = None,
-                   xsd: XsdCheck | None = None, svrl: bool = False) -> DocumentReport:
+                   xsd: XsdCheck | None = None, svrl: bool = False,
+                   hints: Hints = NO_HINTS) -> DocumentReport:
     """Run every contract (and the XSD check, if given) on one parsed document.
 
-    ``phases`` chooses each contract's phase for this document (default: ``phase`` for all);
-    with ``svrl`` each contract's report also carries its SVRL document.
+    ``phases`` chooses each contract's phase for this document; without it each contract runs
+    under the phase(s) of the interaction the document answers
+    (:func:`cdcxml.interactions.choose_phases`, told by ``hints``), ``phase`` forcing one for all.
+    With ``svrl`` each contract's report also carries its SVRL document.
     """
-    choose = phases or fixed_phase(phase)
+    if phase is not None:
+        hints = Hints(phase, hints.interaction, hints.soap_action, hints.path)
     reports = []
     for contract in contracts:
         try:
-            reports.append(contract.validate(tree, phase=choose(contract, tree), svrl=svrl))
+            if phases is not None:
+                reports.append(contract.validate(tree, phase=phases(contract, tree), svrl=svrl))
+            else:
+                reports.extend(run_contract(contract, tree, hints, svrl=svrl))
         except RunError as err:
             return DocumentReport(name, tuple(reports), error=f"{contract.consumer}: {err.message}")
     return DocumentReport(name, tuple(reports), xsd=xsd(tree) if xsd else None)
@@ -102,11 +142,12 @@ class DocumentCheck:
     phases: PhaseChoice | None = None
     xsd: XsdCheck | None = None
     svrl: bool = False
+    hints: Hints = NO_HINTS
 
     def tree(self, tree: etree._ElementTree, name: str) -> DocumentReport:
         """Check one parsed document."""
         return check_document(tree, name, self.contracts, phase=self.phase, phases=self.phases,
-                              xsd=self.xsd, svrl=self.svrl)
+                              xsd=self.xsd, svrl=self.svrl, hints=self.hints)
 
     def read(self, name: str, data: bytes | CdcxmlError | None = None, *,
              base_url: str | None = None) -> DocumentReport:
@@ -134,6 +175,7 @@ def check_documents(
     svrl: bool = False,
     budget: Budget = Budget(),  # noqa: B008 - immutable
     stopped: list[str] | None = None,
+    hints: Hints = NO_HINTS,
 ) -> Iterator[DocumentReport]:
     """Check each document against every contract, in order, one report per document.
 
@@ -147,7 +189,7 @@ def check_documents(
         documents = [documents]
     if isinstance(contracts, Contract):
         contracts = [contracts]
-    check = DocumentCheck(tuple(contracts), phase, phases, xsd, svrl)
+    check = DocumentCheck(tuple(contracts), phase, phases, xsd, svrl, hints)
     with GuardedMap(check, budget) as guarded:
         for group in _groups(document_paths(documents), CHUNK if guarded.guarded else 1):
             items = [(name, _stdin() if name == "-" else None) for name in group]
@@ -181,13 +223,64 @@ def _stdin() -> bytes | CdcxmlError:
         return err
 
 
+_ONE_DOCUMENT = (str, Path, bytes, bytearray, memoryview, etree._ElementTree, etree._Element)
+
+
 def validate(
-    documents: str | Path | Iterable[str | Path],
-    contracts: Contract | Sequence[Contract],
+    documents,
+    contracts: Contract | str | Path | Iterable[Contract | str | Path],
     *,
     phase: str | None = None,
     xsd: XsdCheck | None = None,
     budget: Budget = Budget(),  # noqa: B008 - immutable
+    hints: Hints = NO_HINTS,
 ) -> Iterator[DocumentReport]:
-    """Check each document against every contract; unreadable documents become error entries."""
-    return check_documents(documents, contracts, phase=phase, xsd=xsd, budget=budget)
+    """Check each document against every contract; unreadable documents become error entries.
+
+    ``documents`` is what :meth:`Contract.validate` takes (a path, a str path, bytes, an lxml tree
+    or element), or an iterable of those; paths may be directories (their ``*.xml`` and
+    ``*.soap``) or ``-`` for standard input. ``contracts`` is a :class:`Contract`, a contract
+    source (file, directory, ``git+URL@REF``, ``installed:NAME``), or an iterable of those; sources
+    are loaded (and so compiled) before any document is read.
+    """
+    # One document or one contract is not a sequence of them (a str would iterate by character).
+    if isinstance(documents, _ONE_DOCUMENT):
+        documents = [documents]
+    documents = list(documents)
+    contracts = _contracts(contracts)
+    if all(isinstance(d, str | Path) for d in documents):
+        return check_documents(documents, contracts, phase=phase, xsd=xsd, budget=budget,
+                               hints=hints)
+    return _mixed(documents, contracts, phase=phase, xsd=xsd, budget=budget, hints=hints)
+
+
+def _mixed(documents, contracts, *, phase, xsd, budget, hints) -> Iterator[DocumentReport]:
+    """Documents in memory (bytes, trees) checked here, paths through :func:`check_documents`."""
+    check = DocumentCheck(tuple(contracts), phase, None, xsd, hints=hints)
+    for doc in documents:
+        if isinstance(doc, str | Path):
+            yield from check_documents([doc], contracts, phase=phase, xsd=xsd, budget=budget,
+                                       hints=hints)
+            continue
+        name = "<bytes>" if isinstance(doc, bytes | bytearray | memoryview) else None
+        try:
+            tree = xmlio.load(doc)
+        except CdcxmlError as err:
+            yield DocumentReport(err.path or name or "<document>", error=err.local)
+            continue
+        yield check.tree(tree, name or xmlio.display_name(tree))
+
+
+def _contracts(contracts) -> list[Contract]:
+    """Contracts as given, and the contracts of any sources among them."""
+    if isinstance(contracts, Contract | str | Path):
+        contracts = [contracts]
+    out: list[Contract] = []
+    for c in contracts:
+        if isinstance(c, Contract):
+            out.append(c)
+        else:
+            from .sources import load_contracts
+
+            out.extend(load_contracts([c]))  # loading compiles
+    return out

@@ -14,28 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .verify.settings import FORMATS, VerifySettings
 
 CONFIG_NAME = "cdcxml.toml"
-
-
-@dataclass(frozen=True, slots=True)
-class VerifySettings:
-    """The ``[verify]`` table; every field is None (or empty) where the file does not set it."""
-
-    base_url: str | None = None
-    contracts: tuple[str, ...] = ()
-    consumers: tuple[str, ...] = ()
-    interactions: tuple[str, ...] = ()
-    headers: tuple[tuple[str, str], ...] = ()
-    timeout: float | None = None
-    retries: int | None = None
-    state_url: str | None = None
-    max_body_bytes: int | None = None
-    follow_redirects: bool | None = None
-    tls_verify: bool | str | None = None
-    tls_cert: str | tuple[str, str] | None = None
-    format: str | None = None
-    output: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +142,8 @@ def parse_header(text: str) -> tuple[str, str]:
 _VERIFY_KEYS = {
     "base-url", "contracts", "consumers", "interactions", "headers", "timeout", "retries",
     "state-url", "max-body-bytes", "follow-redirects", "tls", "format", "output",
+    "wsdl",
 }
-_FORMATS = ("text", "json", "junit")
 
 
 def _read_verify(r: _Reader, value: Any) -> VerifySettings:
@@ -175,6 +156,7 @@ def _read_verify(r: _Reader, value: Any) -> VerifySettings:
         "state-url": r.string,
         "follow-redirects": r.boolean,
         "output": r.path,
+        "wsdl": r.path,
     }
     out: dict[str, Any] = {}
     for key, read in get.items():
@@ -189,14 +171,14 @@ def _read_verify(r: _Reader, value: Any) -> VerifySettings:
                                          minimum=1, integer=True)
     if "format" in t:
         fmt = r.string("[verify] format", t["format"])
-        if fmt not in _FORMATS:
-            raise r.fail("[verify] format", f"must be one of {', '.join(_FORMATS)}, not {fmt!r}")
+        if fmt not in FORMATS:
+            raise r.fail("[verify] format", f"must be one of {', '.join(FORMATS)}, not {fmt!r}")
         out["format"] = fmt
     if "headers" in t:
         out["headers"] = _read_headers(r, t["headers"])
     if "tls" in t:
         out.update(_read_tls(r, t["tls"]))
-    return VerifySettings(**out)
+    return VerifySettings().over(**out)
 
 
 def _read_headers(r: _Reader, value: Any) -> tuple[tuple[str, str], ...]:

@@ -1,10 +1,10 @@
-"""A contract: one Schematron file plus its ``cdc`` metadata (DESIGN.md §4)."""
+"""A contract: one Schematron file plus its ``cdc`` metadata (docs/contract-format.md)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
@@ -12,7 +12,8 @@ from lxml import etree
 from . import xmlio
 from .errors import ContractError
 from .fsutil import within
-from .results import ContractReport
+from .results import ContractReport, Finding, Location
+from .soap import body_version, envelope_version
 
 CDC_NS = "urn:cdcxml:contract:1"
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -35,10 +36,29 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class ExpectedResponse:
-    """What the consumer expects back, beyond its assertions."""
+    """What the consumer expects back, beyond its assertions.
 
-    status: int | None = 200
+    ``status`` is 200 unless the contract says otherwise; ``empty`` asks for no body at all (a
+    one-way operation); ``fault`` asks for a SOAP fault (with ``faultcode``, that code), whatever
+    the status.
+    """
+
+    status: int = 200
     content_type: str | None = None
+    empty: bool = False
+    fault: bool = False
+    faultcode: str | None = None
+    # The response's message element, as a Clark name ("{ns}local"): the SOAP Body's first child
+    # or the document's root. Documents with this element answer the interaction.
+    element: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A provider state the interaction needs, with the parameters sent to set it up."""
+
+    name: str
+    params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +69,14 @@ class Interaction:
     request: Request
     response: ExpectedResponse = field(default_factory=ExpectedResponse)
     phase: str | None = None
-    state: str | None = None
+    states: tuple[State, ...] = ()
     description: str | None = None
+    line: int | None = None
+
+    @property
+    def state(self) -> str | None:
+        """The provider states' names, for reports (None when the interaction needs none)."""
+        return ", ".join(s.name for s in self.states) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +88,8 @@ class ContractInfo:
     version: str | None = None
     title: str | None = None
     interactions: tuple[Interaction, ...] = ()
+    # Every active pattern must match something (a file with cdc:contract, or --require-match).
+    require_match: bool = False
 
 
 class Contract:
@@ -104,7 +132,10 @@ class Contract:
         return str(self.path) if self.path else f"<{self.consumer}>"
 
     def __repr__(self) -> str:
-        return f"<Contract {self.consumer!r} for {self.provider!r} v{self.version}>"
+        provider = f" for {self.provider!r}" if self.provider else " (no provider named)"
+        version = f" v{self.version}" if self.version else ""
+        where = f" at {str(self.path)!r}" if self.path else ""
+        return f"<Contract of {self.consumer!r}{provider}{version}{where}>"
 
     # -- running --------------------------------------------------------------------------------
     def compiled(self, phase: str | None = None, *, svrl: bool = False):
@@ -122,21 +153,38 @@ class Contract:
         """Compile every phase now, so errors surface before any document is read."""
         self.compiled(None)
 
-    def validate(self, doc, *, phase: str | None = None, svrl: bool = False) -> ContractReport:
+    def requiring_match(self) -> Contract:
+        """This contract with vacuity checked even if the file has no ``cdc:contract``."""
+        if self.info.require_match:
+            return self
+        return Contract(self.path, self.source, replace(self.info, require_match=True),
+                        self._params)
+
+    def validate(self, doc, *, phase: str | None = None, require_match: bool | None = None,
+                 envelope: bool = True, svrl: bool = False) -> ContractReport:
         """Run the contract on a document (a path, bytes, or an lxml tree).
 
-        With ``svrl`` the report also carries the run as an SVRL document (serialized).
+        With ``require_match`` (by default: when the file has ``cdc:contract``), an active
+        pattern that matched no node is a finding of kind ``vacuous``: it checked nothing; and
+        (unless ``envelope`` is False, as when verify checks the envelope against the request
+        itself) a SOAP envelope of a version none of the contract's requests speaks is a finding
+        of kind ``envelope``. With ``svrl`` the report also carries the run as an SVRL document
+        (serialized), and the semantics stay plain Schematron's: no vacuity, no envelope check.
         """
         tree = xmlio.load(doc)
-        compiled = self.compiled(phase, svrl=svrl)
-        outcome = compiled.run(tree)
-        if outcome is compiled.settled:  # no finding: one report serves every such document
+        strict = (self.info.require_match if require_match is None else require_match) and not svrl
+        outcome = self.compiled(phase, svrl=svrl).run(tree, silent=strict)
+        findings = outcome.findings
+        if strict:
+            findings = (*(envelope_findings(self.info, tree) if envelope else ()), *findings,
+                        *vacuous_findings(outcome, tree))
+        if not findings and not svrl:  # a document that holds: one report serves them all
             held = self._held.get(phase)
             if held is None:
                 held = self._held[phase] = ContractReport(self.consumer, self.name, (), phase)
             return held
         document = etree.tostring(outcome.svrl()) if svrl else None
-        return ContractReport(self.consumer, self.name, outcome.findings, phase, svrl=document)
+        return ContractReport(self.consumer, self.name, findings, phase, svrl=document)
 
     def run_svrl(self, doc, *, phase: str | None = None) -> etree._ElementTree:
         """Run the contract and return the full SVRL document."""
@@ -144,13 +192,57 @@ class Contract:
         return self.compiled(phase, svrl=True).run(tree).svrl()
 
 
-def load_contract(path: str | Path) -> Contract:
-    """Load a contract (or plain Schematron) file."""
+def envelope_findings(info: ContractInfo, tree: etree._ElementTree) -> tuple[Finding, ...]:
+    """An ``envelope`` finding when the document is a SOAP envelope of a version the contract's
+    requests do not speak (a SOAP 1.2 reply to a consumer that sends SOAP 1.1)."""
+    spoken = {i.request.soap_version for i in info.interactions}
+    if not spoken or None in spoken:
+        return ()
+    got = envelope_version(tree)
+    if got is None or got in spoken:
+        return ()
+    expected = " or ".join(sorted(v for v in spoken if v))
+    root = tree.getroot()
+    return (Finding(
+        kind="envelope", id="soap-version", pattern=None, context="/", test="",
+        message=f"the document is a SOAP {got} envelope; the contract's requests are SOAP "
+                f"{expected}", location=Location("/*[1]", root.sourceline)),)
+
+
+def vacuous_findings(outcome, tree: etree._ElementTree) -> tuple[Finding, ...]:
+    """A ``vacuous`` finding for each pattern that fired nothing, at the document root's line."""
+    root = tree.getroot()
+    where = Location("/*[1]", root.sourceline)
+    out = []
+    for index in outcome.silent or ():
+        pattern = outcome.compiled.plan.patterns[index]
+        label = pattern.id or pattern.name or f"#{index + 1}"
+        contexts = [r.context for r in pattern.required_rules]
+        which = (f"rule context {contexts[0]} found no node" if len(contexts) == 1
+                 else f"rule contexts {', '.join(contexts)} found no node")
+        out.append(Finding(
+            kind="vacuous", id=pattern.id or pattern.name, pattern=pattern.id,
+            context=" | ".join(contexts), test="",
+            message=f"pattern {label} matched nothing ({which})", location=where))
+    return tuple(out)
+
+
+def load_contract(path: str | Path, *, compile: bool = True) -> Contract:
+    """Load a contract (or plain Schematron) file and compile it.
+
+    Compiling here means a contract the engine cannot run (an XSLT 2 query binding, a broken
+    XPath, a missing include) is an error at load, not at the first document; the compiled form
+    is cached, so nothing is compiled twice. ``compile=False`` only reads the file and its
+    metadata (what ``publish`` and ``package`` need).
+    """
     p = Path(path)
     source = xmlio.read_bytes(p)
     tree = xmlio.parse_bytes(source, str(p), base_url=p.resolve().as_uri())
     info = read_info(tree, default_consumer=p.stem, path=p)
-    return Contract(p, source, info)
+    contract = Contract(p, source, info)
+    if compile:
+        contract.check()
+    return contract
 
 
 def contract_from_bytes(source: bytes, *, name: str = "contract", base: Path | None = None) -> Contract:
@@ -190,7 +282,8 @@ def read_info(tree: etree._ElementTree, *, default_consumer: str, path: Path | N
                                 line=el.sourceline)
         seen.add(inter.id)
         interactions.append(inter)
-    return ContractInfo(consumer, provider, version, title, tuple(interactions))
+    return ContractInfo(consumer, provider, version, title, tuple(interactions),
+                        require_match=meta is not None)
 
 
 def _read_interaction(el: etree._Element, path: Path | None, name: str) -> Interaction:
@@ -221,6 +314,8 @@ def _read_interaction(el: etree._Element, path: Path | None, name: str) -> Inter
     if soap is None and inline:
         ns = etree.QName(inline[0]).namespace
         soap = {SOAP11_ENV: "1.1", SOAP12_ENV: "1.2"}.get(ns)
+    elif soap is None and body:
+        soap = body_version(body)
     if soap not in (None, "1.1", "1.2"):
         raise ContractError(f"interaction {iid!r}: soap must be 1.1 or 1.2, not {soap!r}",
                             path=name, line=req_el.sourceline)
@@ -235,29 +330,100 @@ def _read_interaction(el: etree._Element, path: Path | None, name: str) -> Inter
         href=href,
     )
     resp_el = el.find(_q("response"))
-    response = ExpectedResponse()
-    if resp_el is not None:
-        status = resp_el.get("status")
-        try:
-            code = int(status) if status else None
-        except ValueError:
-            raise ContractError(f"interaction {iid!r}: status {status!r} is not a number",
-                                path=name, line=resp_el.sourceline) from None
-        response = ExpectedResponse(code, resp_el.get("content-type"))
+    response = ExpectedResponse() if resp_el is None else _read_response(resp_el, iid, name)
     desc = el.find(_q("description"))
     return Interaction(
         id=iid,
         request=request,
         response=response,
         phase=el.get("phase"),
-        state=el.get("state"),
+        states=_read_states(el, iid, name),
         description=" ".join("".join(desc.itertext()).split()) if desc is not None else None,
+        line=el.sourceline,
     )
 
 
+def _read_response(el: etree._Element, iid: str, name: str) -> ExpectedResponse:
+    def fail(message: str) -> ContractError:
+        return ContractError(f"interaction {iid!r}: {message}", path=name, line=el.sourceline)
+
+    status = el.get("status")
+    try:
+        code = int(status) if status else 200
+    except ValueError:
+        raise fail(f"status {status!r} is not a number") from None
+    body = el.get("body")
+    if body not in (None, "empty"):
+        raise fail(f"response body may only be \"empty\", not {body!r}")
+    fault = el.get("fault", "false").strip()
+    if fault not in ("true", "false", "1", "0"):
+        raise fail(f"fault must be true or false, not {fault!r}")
+    faultcode = el.get("faultcode")
+    if faultcode is not None and fault not in ("true", "1"):
+        raise fail("faultcode needs fault=\"true\"")
+    if body == "empty" and fault in ("true", "1"):
+        raise fail("a response cannot be both empty and a fault")
+    return ExpectedResponse(code, el.get("content-type"), empty=body == "empty",
+                            fault=fault in ("true", "1"), faultcode=faultcode,
+                            element=_element_name(el, iid, name))
+
+
+def _read_states(el: etree._Element, iid: str, name: str) -> tuple[State, ...]:
+    states = []
+    if el.get("state"):
+        states.append(State(el.get("state")))
+    for st in el.findall(_q("state")):
+        if not st.get("name"):
+            raise ContractError(f"interaction {iid!r}: cdc:state needs a name", path=name,
+                                line=st.sourceline)
+        params = []
+        for p in st.findall(_q("param")):
+            if not p.get("name"):
+                raise ContractError(f"interaction {iid!r}: cdc:param needs a name", path=name,
+                                    line=p.sourceline)
+            params.append((p.get("name"), "".join(p.itertext())))
+        states.append(State(st.get("name"), tuple(params)))
+    return tuple(states)
+
+
+def _element_name(resp_el: etree._Element, iid: str, name: str) -> str | None:
+    """``element="p:Name"`` as a Clark name: the prefix in scope, else one bound by ``sch:ns``."""
+    value = (resp_el.get("element") or "").strip()
+    if not value:
+        return None
+    if value.startswith("{"):
+        return value
+    prefix, _, local = value.rpartition(":")
+    if not prefix:
+        return local  # an unprefixed name is in no namespace, as in the contract's XPath
+    uri = resp_el.nsmap.get(prefix)
+    if uri is None:
+        root = resp_el.getroottree().getroot()
+        uri = next((el.get("uri") for el in root
+                    if isinstance(el.tag, str) and etree.QName(el).localname == "ns"
+                    and el.get("prefix") == prefix), None)
+    if uri is None:
+        raise ContractError(f"interaction {iid!r}: response element {value!r} uses the undeclared "
+                            f"prefix {prefix!r}", path=name, line=resp_el.sourceline)
+    return f"{{{uri}}}{local}"
+
+
+# Namespaces of the contract itself: an inline body does not carry them unless it uses them.
+_MACHINERY_NS = frozenset({
+    CDC_NS, "http://purl.oclc.org/dsdl/schematron", "http://www.ascc.net/xml/schematron",
+    "http://www.w3.org/1999/XSL/Transform", "http://purl.oclc.org/dsdl/svrl",
+})
+
+
 def _detached(el: etree._Element) -> etree._Element:
+    """The inline body on its own, with every namespace in scope that is not the contract's.
+
+    A prefix may be used only inside a value (``xsi:type="t:Stay"``), so declarations stay even
+    when no element or attribute name uses them.
+    """
     copy = etree.fromstring(etree.tostring(el))
-    etree.cleanup_namespaces(copy)
+    keep = [p for p, uri in el.nsmap.items() if p and uri not in _MACHINERY_NS]
+    etree.cleanup_namespaces(copy, keep_ns_prefixes=keep)
     return copy
 
 

@@ -47,10 +47,45 @@ def lint(contract: Contract, samples: Sequence[etree._ElementTree] = ()) -> list
         contract.compiled(phase)
     problems: list[Problem] = []
     problems += _cdc_metadata(contract)
+    problems += _phases_of_interactions(contract, schema)
     problems += _unused(schema)
     problems += _shadowed(schema)
     if samples:
         problems += _unmatched(schema, samples)
+        problems += _vacuous(contract, schema, samples)
+    return problems
+
+
+def _phases_of_interactions(contract: Contract, schema: Schema) -> list[Problem]:
+    """An interaction whose phase the schema does not have would fail every verify run."""
+    known = {p.id for p in schema.phases}
+    problems = []
+    for inter in contract.interactions:
+        if inter.phase is not None and inter.phase not in known | {"#ALL", "#DEFAULT"}:
+            listed = ", ".join(sorted(known)) or "none"
+            problems.append(Problem(Where(contract.name, inter.line), "error",
+                                    f"interaction {inter.id!r} names the phase {inter.phase!r}, "
+                                    f"which the contract does not have (phases: {listed})"))
+    return problems
+
+
+def _vacuous(contract: Contract, schema: Schema, samples: Sequence[etree._ElementTree]
+             ) -> list[Problem]:
+    """Patterns that match nothing in any sample: on such a document they check nothing."""
+    silent: set[int] | None = None
+    compiled = contract.compiled("#ALL")
+    for sample in samples:
+        quiet = set(compiled.run(sample, silent=True).silent or ())
+        silent = quiet if silent is None else silent & quiet
+    problems = []
+    for index in sorted(silent or ()):
+        pattern = compiled.plan.patterns[index]
+        label = pattern.id or pattern.name or f"#{index + 1}"
+        level = "error" if contract.info.require_match else "warning"
+        problems.append(Problem(pattern.where, level,
+                                f"pattern {label} matches nothing in the sample documents (a "
+                                "document like them fails it as vacuous; mark it "
+                                "cdc:optional=\"true\" if that is acceptable)"))
     return problems
 
 

@@ -74,16 +74,9 @@ class InteractionItem(pytest.Item):
 
     def runtest(self) -> None:
         from .verify import verify_interaction
-        from .verify.http import FetchOptions
 
-        opts = self.config.option
-        options = FetchOptions() if opts.cdcxml_timeout is None else FetchOptions(
-            timeout=opts.cdcxml_timeout)
-        result = verify_interaction(
-            self.parent.contract, self.interaction, opts.cdcxml_base_url,
-            session=_session(self.config), headers=_headers(self.config),
-            state_url=opts.cdcxml_state_url, options=options,
-        )
+        result = verify_interaction(self.parent.contract, self.interaction,
+                                    settings(self.config), session=_session(self.config))
         self.user_properties.append(("outcome", result.outcome))
         if not result.valid:
             raise InteractionFailed(result)
@@ -100,10 +93,17 @@ class InteractionItem(pytest.Item):
         return self.path, None, f"{contract.consumer} / {self.interaction.id}"
 
 
-def _headers(config) -> tuple[tuple[str, str], ...]:
+def settings(config):
+    """The plugin's options as the one :class:`~cdcxml.verify.settings.VerifySettings` value."""
     from .config import parse_header
+    from .verify.settings import VerifySettings
 
-    return tuple(parse_header(h) for h in config.option.cdcxml_header)
+    opts = config.option
+    return VerifySettings().over(
+        base_url=opts.cdcxml_base_url, contracts=tuple(opts.cdcxml_contracts),
+        consumers=tuple(opts.cdcxml_consumer), state_url=opts.cdcxml_state_url,
+        headers=tuple(parse_header(h) for h in opts.cdcxml_header), timeout=opts.cdcxml_timeout,
+    ).checked()
 
 
 def _session(config):
@@ -132,12 +132,13 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         return
     from .errors import CdcxmlError
     from .sources import load_contracts
-    from .verify import plan_interactions
+    from .verify import check_states, plan_interactions
 
     try:
-        _headers(config)
-        contracts = load_contracts(opts.cdcxml_contracts)
-        plan = plan_interactions(contracts, opts.cdcxml_consumer or None, None)
+        chosen_settings = settings(config)
+        contracts = load_contracts(chosen_settings.contracts)
+        plan = plan_interactions(contracts, chosen_settings.consumers or None, None)
+        check_states(plan, chosen_settings)
         for planned in plan:
             planned.contract.compiled(planned.interaction.phase)
     except CdcxmlError as err:

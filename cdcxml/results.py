@@ -72,6 +72,7 @@ class ContractReport:
     findings: tuple[Finding, ...] = ()
     phase: str | None = None
     svrl: bytes | None = field(default=None, repr=False, compare=False)  # the run as SVRL, if asked
+    chosen_by: str | None = None  # why this phase: the interaction it answers, --phase, ...
 
     @property
     def failures(self) -> tuple[Finding, ...]:
@@ -90,11 +91,30 @@ class ContractReport:
 
 
 @dataclass(frozen=True, slots=True)
+class XsdIssue:
+    """One XSD validation error: what is wrong and where (the offending element, not its parent)."""
+
+    message: str
+    location: Location = Location("")
+
+    def __str__(self) -> str:
+        line = f"line {self.location.line}: " if self.location.line else ""
+        at = f" (at {self.location.xpath})" if self.location.xpath else ""
+        return f"{line}{self.message}{at}"
+
+
+@dataclass(frozen=True, slots=True)
 class XsdReport:
-    """The outcome of full XSD validation of one document."""
+    """The outcome of full XSD validation of one document.
+
+    ``schema`` names what judged it: the payload XSD, or for a SOAP fault the SOAP envelope schema
+    of its version (a fault is never held to the payload XSD); ``fault`` is then True.
+    """
 
     valid: bool
-    errors: tuple[str, ...] = ()
+    errors: tuple[XsdIssue, ...] = ()
+    schema: str | None = None
+    fault: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The one hardened XML loader every input goes through (DESIGN.md §11).
+"""The one hardened XML loader every input goes through (docs/safety.md).
 
 Bytes are always read by us (size-capped) and handed to libxml2 from memory, so libxml2 never opens a
 path or URL itself: no transparent gunzip, no network, no external entities, no DTD loading, no

@@ -21,10 +21,14 @@ def schema_text(body: str, *, ns: dict[str, str] | None = None, binding: str | N
 
 
 def write_contract(folder: Path, body: str, *, name: str = "contract.sch", **kw) -> Contract:
-    """Write a schema file into ``folder`` and load it as a contract."""
+    """Write a schema file into ``folder`` and load it as a contract, not yet compiled.
+
+    The engine tests compile explicitly (``check``, ``validate``) to see each error where it is
+    raised; ``load_contract`` itself compiles at load by default.
+    """
     path = folder / name
     path.write_text(schema_text(body, **kw), encoding="utf-8")
-    return load_contract(path)
+    return load_contract(path, compile=False)
 
 
 def engine_contract(*parts: str) -> Contract:

@@ -87,7 +87,8 @@ def test_archives_and_har_give_the_directory_results(containers, kind):
     assert code == 1, err
     docs = jsonl(out)
     assert without_paths(docs) == without_paths(jsonl(out_dir))
-    assert all(d["path"].startswith(f"{containers[kind]}!") for d in docs)
+    mark = "#" if kind == "har" else "!"
+    assert all(d["path"].startswith(f"{containers[kind]}{mark}") for d in docs)
 
 
 def test_member_and_entry_names(containers):
@@ -96,7 +97,7 @@ def test_member_and_entry_names(containers):
     assert zip_names[-1] == f"{containers['zip']}!soap/011-envelope-no-name.xml"
     har_names = [c.name for c in captures([containers["har"]])]
     # Entry 0 is a JSON call, skipped: the first XML response is entry 1.
-    assert har_names[0] == f"{containers['har']}!1:http://provider.test/ProductSearch?q=001-ok"
+    assert har_names[0] == f"{containers['har']}#1"
     assert len(har_names) == len(EXPECTED)
 
 
@@ -114,11 +115,20 @@ def test_har_entries_without_a_body_or_with_bad_base64_are_reported(tmp_path):
     code, out, _ = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(har))
     docs = jsonl(out)
     assert code == 1
-    assert [d["path"].rsplit("!", 1)[1] for d in docs] == [
-        "0:http://p.test/a", "2:http://p.test/b", "3:http://p.test/c"]
+    assert [d["path"] for d in docs] == [f"{har}#0", f"{har}#2", f"{har}#3"]
     assert [verdict(d) for d in docs] == ["valid", "error", "error"]
-    assert "not recorded" in docs[1]["error"]
-    assert "base64" in docs[2]["error"]
+    assert docs[1]["error"] == "response to http://p.test/b: body was not recorded in the HAR file"
+    assert docs[2]["error"] == "response to http://p.test/c: body is not valid base64"
+
+
+def test_a_har_entry_finding_stays_parseable_as_file_line(containers):
+    """``session.har#N:LINE: consumer: ...``: the name has no colon, so file:line splits cleanly."""
+    code, out, _ = run("-c", str(CONTRACTS), "-j", "1", str(containers["har"]))
+    assert code == 1
+    finding = next(line for line in out.splitlines() if "has-price" in line)
+    name, line, rest = finding.split(":", 2)
+    assert name.startswith(f"{containers['har']}#") and name.rsplit("#", 1)[1].isdigit()
+    assert line == "10" and rest.startswith(" marketing: ")
 
 
 def test_broken_containers_are_entries_and_the_run_goes_on(tmp_path):
@@ -210,11 +220,14 @@ def test_xsd_sees_the_soap_payload_and_the_summary_contrasts():
     docs = {Path(d["path"]).name: d for d in report["documents"]}
     assert docs["010-envelope-ok.xml"]["xsd"] == {"valid": True, "errors": []}
     xsd_error = docs["011-envelope-no-name.xml"]["xsd"]["errors"][0]
-    assert xsd_error.startswith("line 5: ")  # the Product element, as lined in the envelope
+    # The offending element, as lined in the envelope: Price, standing where Name should be.
+    assert (xsd_error["line"], xsd_error["location"]) == (
+        7, "/soap:Envelope[1]/soap:Body[1]/p:Products[1]/p:Product[1]/p:Price[1]")
     assert docs["006-extra-element.xml"]["xsd"]["valid"] is False
     assert report["summary"] == {"documents": 11, "valid": 2, "invalid": 4, "errors": 5}
     assert report["batch"]["xsd_vs_contracts"] == {
-        "both-accept": 2, "xsd-only": 1, "consumers-only": 0, "both-reject": 3}
+        "both-accept": 2, "xsd-only": 1, "consumers-only": 0, "both-reject": 3,
+        "soap-fault": 0}
     assert report["interrupted"] is False
     consumers = {c["consumer"]: c for c in report["batch"]["consumers"]}
     marketing = consumers["marketing"]

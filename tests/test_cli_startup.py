@@ -20,7 +20,7 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_every_command_help_matches_the_table():
-    for name, (_, short) in COMMANDS.items():
+    for name, (_, _, short) in COMMANDS.items():
         command = load_command(name)
         assert command.name == name
         assert command.get_short_help_str(1000) == short, name

@@ -115,10 +115,11 @@ def test_a_document_that_is_not_well_formed_is_an_error_entry_and_the_run_goes_o
     assert "Traceback" not in text.output
 
 
-def test_a_missing_document_is_an_error_entry(tmp_path):
+def test_a_missing_document_is_a_usage_error(tmp_path):
+    # A path given to check that is not there: the run would check less than it was asked to.
     result = cdcxml("validate", "-c", CONTRACT, "--format", "json", tmp_path / "gone.xml")
-    assert result.exit_code == 1
-    assert json.loads(result.stdout)["documents"][0]["error"] == "no such file"
+    _one_error_line(result, "gone.xml", "no such file or directory")
+    assert result.stdout == ""
 
 
 def test_a_doctype_is_refused_per_document(tmp_path):
@@ -242,7 +243,8 @@ def test_compile_to_standard_output_with_a_phase():
 
 def test_compile_into_a_missing_folder_is_one_error_line(tmp_path):
     out = tmp_path / "missing" / "orders.xsl"
-    _one_error_line(cdcxml("compile", CONTRACT, "-o", out), f"{out}: cannot write the XSLT")
+    _one_error_line(cdcxml("compile", CONTRACT, "-o", out),
+                    f"{out}: cannot write the report: No such file or directory")
 
 
 def test_compile_errors_are_exit_2():

@@ -53,7 +53,7 @@ def test_document_entries_keep_the_validate_shape_with_a_case():
     doc, = report["documents"]
     assert doc["category"] == XSD_REJECTS_CONSUMERS_ACCEPT
     assert doc["xsd"]["valid"] is False
-    assert any("Extension" in e and e.startswith("line 3:") for e in doc["xsd"]["errors"])
+    assert any("Extension" in e["message"] and e["line"] == 9 for e in doc["xsd"]["errors"])
     assert [(c["consumer"], c["valid"]) for c in doc["contracts"]] == [
         ("marketing", True), ("reseller-web", True)]
     assert report["xsd"] == str(V1_XSD)
@@ -73,8 +73,11 @@ def test_soap_bodies_are_unwrapped_for_the_xsd():
     assert report["documents"][0]["xsd"] == {"valid": True, "errors": []}
     _, broken = run_json("contrast", "--xsd", V1_XSD, "-c", EXAMPLE / "contracts",
                          _doc("soap/broken-no-price.xml"))
-    # The line is the envelope's: the second product's Manufacturer stands on line 12 of the file.
-    assert broken["documents"][0]["xsd"]["errors"][0].startswith("line 12:")
+    # The line and XPath are the envelope's, and point at the offending element: the second
+    # product's Manufacturer, standing where its Price should be, on line 15 of the file.
+    error = broken["documents"][0]["xsd"]["errors"][0]
+    assert (error["line"], error["location"]) == (
+        15, "/soap:Envelope[1]/soap:Body[1]/p:Products[1]/p:Product[2]/p:Manufacturer[1]")
 
 
 def test_a_gap_the_schema_does_not_show():
@@ -121,11 +124,25 @@ def test_junit_output():
     root = etree.fromstring(result.stdout_bytes)
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert list(suites) == ["xsd", "marketing", "reseller-web"]
-    assert (suites["xsd"].get("tests"), suites["xsd"].get("failures")) == ("3", "2")
+    # The XSD's verdicts are shown, never failed on: the exit code is not made of them.
+    assert (suites["xsd"].get("tests"), suites["xsd"].get("failures")) == ("3", "0")
     assert suites["marketing"].get("failures") == "1"
     failing = suites["marketing"].find("testcase/failure/..")
     assert failing.get("name") == _doc("broken-no-price.xml")
     assert "[has-price]" in failing.find("failure").text
+    v2 = suites["xsd"].find(f"testcase[@name='{_doc('v2-description.xml')}']")
+    assert v2.find("properties/property[@name='category']").get("value") == (
+        XSD_REJECTS_CONSUMERS_ACCEPT)
+    assert ":9: xsd: Unexpected child with tag 'p:Extension'" in v2.find("system-out").text
+
+
+def test_junit_is_green_when_the_run_exits_0():
+    result = run("contrast", "--xsd", V1_XSD, "-c", EXAMPLE / "contracts", "--format", "junit",
+                 _doc("v1.xml"), _doc("v2-description.xml"), _doc("v3-no-instock.xml"))
+    assert result.exit_code == 0
+    root = etree.fromstring(result.stdout_bytes)
+    assert root.xpath("count(//failure | //error)") == 0
+    assert root.xpath("count(//property[@value='xsd_rejects_consumers_accept'])") == 2
 
 
 def test_library_call_four_consumers():
@@ -166,7 +183,9 @@ def test_validate_adds_the_xsd_verdict():
 def test_validate_xsd_text_and_svrl_refusal():
     result = run("validate", "--xsd", V1_XSD, "-c", EXAMPLE / "contracts", _doc("v2-description.xml"))
     assert result.exit_code == 1
-    assert f"{_doc('v2-description.xml')}: xsd: line 3:" in result.stdout
+    # The form of a finding: file:line of the offending element, then the XPath.
+    assert (f"{_doc('v2-description.xml')}:9: xsd: Unexpected child with tag 'p:Extension' at "
+            "position 6. (at /p:Products[1]/p:Product[1]/p:Extension[1])") in result.stdout
     refused = run("validate", "--xsd", V1_XSD, "-c", EXAMPLE / "contracts", "--format", "svrl",
                   _doc("v1.xml"))
     assert refused.exit_code == 2

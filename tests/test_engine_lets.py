@@ -83,9 +83,8 @@ ERRORS = [
 
 @pytest.mark.parametrize(("name", "line", "words"), ERRORS)
 def test_static_errors_name_the_file_and_line(name, line, words):
-    contract = engine_contract("errors", name)
-    with pytest.raises(SchematronError) as err:
-        contract.validate(b"<orders/>")
+    with pytest.raises(SchematronError) as err:  # at load: load_contract compiles
+        engine_contract("errors", name)
     assert err.value.path.endswith(name)
     assert err.value.line == line
     assert words in err.value.message

@@ -13,7 +13,8 @@ import pytest
 import requests
 from verify_support import FakeProvider, Reply, closed_port, self_signed_certificate
 
-from cdcxml.verify.http import FetchOptions, HttpResponse, TransportError, fetch, media_type
+from cdcxml.verify.http import HttpResponse, TransportError, fetch, media_type
+from cdcxml.verify.settings import VerifySettings
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_connection_refused_is_a_value_not_an_exception():
 
 
 def test_an_unknown_host_is_a_dns_error():
-    got = fetch("GET", "http://no-such-host.invalid/x", options=FetchOptions(timeout=5))
+    got = fetch("GET", "http://no-such-host.invalid/x", options=VerifySettings(timeout=5))
     assert isinstance(got, TransportError)
     assert got.kind == "dns"
     assert "no-such-host.invalid" in got.message
@@ -75,7 +76,7 @@ def test_an_invalid_url_is_reported():
 def test_a_hanging_endpoint_ends_at_the_deadline(provider):
     provider.routes["/hang"] = Reply(hang=True)
     started = time.monotonic()
-    got = fetch("POST", provider.url + "/hang", options=FetchOptions(timeout=1))
+    got = fetch("POST", provider.url + "/hang", options=VerifySettings(timeout=1))
     took = time.monotonic() - started
     assert isinstance(got, TransportError)
     assert got.kind == "timeout"
@@ -87,7 +88,7 @@ def test_a_trickling_body_cannot_hold_past_the_deadline(provider):
     # 200 bytes at one byte every 0.05 s would take 10 s; the deadline is 1 s in total.
     provider.routes["/trickle"] = Reply(200, b"x" * 200, trickle=0.05)
     started = time.monotonic()
-    got = fetch("GET", provider.url + "/trickle", options=FetchOptions(timeout=1))
+    got = fetch("GET", provider.url + "/trickle", options=VerifySettings(timeout=1))
     took = time.monotonic() - started
     assert isinstance(got, TransportError)
     assert got.kind == "timeout"
@@ -98,7 +99,7 @@ def test_a_trickling_body_cannot_hold_past_the_deadline(provider):
 def test_trickled_headers_cannot_hold_past_the_deadline(provider):
     provider.routes["/slow"] = Reply(200, b"<a/>", slow_headers=0.5)
     started = time.monotonic()
-    got = fetch("GET", provider.url + "/slow", options=FetchOptions(timeout=1))
+    got = fetch("GET", provider.url + "/slow", options=VerifySettings(timeout=1))
     assert isinstance(got, TransportError)
     assert got.kind == "timeout"
     assert time.monotonic() - started < 4
@@ -106,14 +107,14 @@ def test_trickled_headers_cannot_hold_past_the_deadline(provider):
 
 def test_a_slow_but_timely_body_arrives_whole(provider):
     provider.routes["/slow-ok"] = Reply(200, b"<abc/>", trickle=0.02)
-    got = fetch("GET", provider.url + "/slow-ok", options=FetchOptions(timeout=5))
+    got = fetch("GET", provider.url + "/slow-ok", options=VerifySettings(timeout=5))
     assert isinstance(got, HttpResponse)
     assert got.body == b"<abc/>"
 
 
 def test_a_body_over_the_cap_is_refused(provider):
     provider.routes["/big"] = Reply(200, b"<a>" + b"x" * 5000 + b"</a>")
-    got = fetch("GET", provider.url + "/big", options=FetchOptions(max_bytes=1000))
+    got = fetch("GET", provider.url + "/big", options=VerifySettings(max_body_bytes=1000))
     assert isinstance(got, TransportError)
     assert got.kind == "too-large"
     assert "1000 bytes" in got.message
@@ -123,7 +124,7 @@ def test_the_cap_counts_decoded_bytes_of_a_compressed_body(provider):
     bomb = gzip.compress(b"\0" * (20 * 1024 * 1024))
     assert len(bomb) < 64 * 1024
     provider.routes["/bomb"] = Reply(200, bomb, headers={"Content-Encoding": "gzip"})
-    got = fetch("GET", provider.url + "/bomb", options=FetchOptions(max_bytes=1024 * 1024))
+    got = fetch("GET", provider.url + "/bomb", options=VerifySettings(max_body_bytes=1024 * 1024))
     assert isinstance(got, TransportError)
     assert got.kind == "too-large"
 
@@ -153,14 +154,14 @@ def test_redirects_are_refused_unless_allowed(provider):
     assert refused.status == 302
     assert provider.url + "/new" in refused.message
     assert provider.calls_to("/new") == []
-    followed = fetch("GET", provider.url + "/old", options=FetchOptions(allow_redirects=True))
+    followed = fetch("GET", provider.url + "/old", options=VerifySettings(follow_redirects=True))
     assert isinstance(followed, HttpResponse)
     assert (followed.body, followed.url) == (b"<moved/>", provider.url + "/new")
 
 
 def test_connection_errors_are_retried():
     url = f"http://127.0.0.1:{closed_port()}/x"
-    got = fetch("GET", url, options=FetchOptions(retries=2))
+    got = fetch("GET", url, options=VerifySettings(retries=2))
     assert isinstance(got, TransportError)
     assert got.attempts == 3
     assert got.message == "connection refused (after 3 attempts)"
@@ -179,7 +180,7 @@ def test_a_retry_reaches_a_provider_that_comes_up_late():
     starter = threading.Thread(target=start_late)
     starter.start()
     try:
-        got = fetch("GET", f"http://127.0.0.1:{port}/x", options=FetchOptions(retries=4))
+        got = fetch("GET", f"http://127.0.0.1:{port}/x", options=VerifySettings(retries=4))
         assert isinstance(got, HttpResponse)
         assert got.body == b"<up/>"
     finally:
@@ -190,7 +191,7 @@ def test_a_retry_reaches_a_provider_that_comes_up_late():
 
 def test_timeouts_are_not_retried(provider):
     provider.routes["/hang"] = Reply(hang=True)
-    got = fetch("GET", provider.url + "/hang", options=FetchOptions(timeout=0.5, retries=3))
+    got = fetch("GET", provider.url + "/hang", options=VerifySettings(timeout=0.5, retries=3))
     assert isinstance(got, TransportError)
     assert got.kind == "timeout"
     assert len(provider.calls_to("/hang")) == 1
@@ -252,10 +253,10 @@ def test_an_untrusted_certificate_is_a_tls_error(tls_provider):
 
 def test_a_ca_bundle_or_insecure_reaches_a_self_signed_provider(tls_provider):
     provider, cert = tls_provider
-    trusted = fetch("GET", provider.url + "/ok", options=FetchOptions(verify=str(cert)))
+    trusted = fetch("GET", provider.url + "/ok", options=VerifySettings(tls_verify=str(cert)))
     assert isinstance(trusted, HttpResponse)
     assert trusted.body == b"<secure/>"
-    insecure = fetch("GET", provider.url + "/ok", options=FetchOptions(verify=False))
+    insecure = fetch("GET", provider.url + "/ok", options=VerifySettings(tls_verify=False))
     assert isinstance(insecure, HttpResponse)
     assert insecure.body == b"<secure/>"
 

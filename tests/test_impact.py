@@ -108,7 +108,7 @@ def test_text_and_junit():
     lines = result.stdout.splitlines()
     assert "customer-portal: BREAKS (rejects 0 old, 1 new document(s))" in lines
     assert "  [status-text] A shipment needs a status to show" in lines
-    assert f"    {TRACKING / 'changed/shipments-1.xml'}:18" in lines
+    assert f"    {TRACKING / 'changed/shipments-1.xml'}:18: /t:Shipments[1]/t:Shipment[2]" in lines
     assert "billing: holds (rejects 0 old, 0 new document(s))" in lines
     junit = etree.fromstring(run(*args, "--format", "junit").stdout_bytes)
     suite = junit.find("testsuite")

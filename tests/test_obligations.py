@@ -27,8 +27,11 @@ P, C, T = PRESENCE, CONTENT, TYPE
 # The tracking scenario, worked out by hand from the four contracts in tests/data/analysis/tracking:
 # for each path, how each consumer depends on it. Paths nobody depends on are left out here.
 TRACKING_MATRIX = {
+    # Emptied of shipments, the root gives these consumers nothing to check.
+    "/Shipments": {"billing": [C], "customer-portal": [C]},
     "/Shipments/@generated": {"analytics": [P]},
-    "/Shipments/Shipment": {"analytics": [C], "billing": [C], "customer-portal": [C],
+    # A consumer whose rules are about shipments checks nothing when they are gone (vacuous).
+    "/Shipments/Shipment": {"analytics": [C], "billing": [P, C], "customer-portal": [P, C],
                             "warehouse": [C]},
     "/Shipments/Shipment/@id": {"customer-portal": [P]},
     "/Shipments/Shipment/@priority": {"billing": [P, C, T]},
@@ -38,7 +41,8 @@ TRACKING_MATRIX = {
     "/Shipments/Shipment/Parcel": {"warehouse": [P, C]},
     "/Shipments/Shipment/Parcel/@seq": {"warehouse": [P, C, T]},
     "/Shipments/Shipment/Parcel/Barcode": {"warehouse": [P]},
-    "/Shipments/Shipment/Destination": {"analytics": [C], "customer-portal": [C], "warehouse": [C]},
+    "/Shipments/Shipment/Destination": {"analytics": [C], "customer-portal": [P, C],
+                                        "warehouse": [C]},
     "/Shipments/Shipment/Destination/@verified": {"customer-portal": [P, C, T]},
     "/Shipments/Shipment/Destination/City": {"customer-portal": [P]},
     "/Shipments/Shipment/Destination/Postcode": {"warehouse": [P, C]},
@@ -87,9 +91,12 @@ def test_productsearch_instock_unused_price_both_manufacturer_marketing():
     for name in ("CatalogueID", "Name"):
         assert obligations[f"/Products/Product/{name}"]["consumers"] == {
             "marketing": ["presence"], "reseller-web": ["presence"]}
-    # The root cannot be removed and an empty result list breaks nobody: it is no obligation,
-    # but it is not unused either, since the obligations below it are reached through it.
-    assert "/Products" not in obligations
+    # An empty result list gives both consumers nothing they check: their patterns match no
+    # Product (vacuous), so the Products must be there, and the root's content must hold them.
+    assert obligations["/Products/Product"]["consumers"] == {
+        "marketing": ["presence", "content"], "reseller-web": ["presence", "content"]}
+    assert obligations["/Products"]["consumers"] == {"marketing": ["content"],
+                                                     "reseller-web": ["content"]}
     assert report["samples"] == [{"path": str(EXAMPLE / "responses/v1.xml"), "rejected_by": []}]
     assert "not_in_samples" not in report
 

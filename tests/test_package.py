@@ -196,7 +196,10 @@ def test_installed_in_a_fresh_environment_and_found_with_installed(tmp_path: Pat
                                                  "reseller-web 1.0.0 holds"]
     other = run(str(script), "show", "--installed", "--provider", "price-list",
                 str(RESPONSES / "no-manufacturer.xml"))
-    assert other.returncode == 0 and other.stdout == ""
+    # No package has contracts for that provider: nothing to check is an error, not a pass.
+    assert (other.returncode, other.stdout) == (2, "")
+    assert other.stderr == ("cdcxml: installed:price-list: no installed contract package has "
+                            "contracts for provider 'price-list'\n")
 
     # The provider pins what is installed; an upgrade behind its back is refused.
     project = tmp_path / "product-search"

@@ -49,6 +49,17 @@ def both(provider, products="products-11.xml", *extra):
                   "--state-url", provider.url + "/_state", *extra)
 
 
+def test_contracts_is_still_accepted_as_the_old_spelling_of_contract(provider):
+    provider.routes["/ProductSearch"] = Reply(200, data("responses", "products-11.xml"))
+    old = cdcxml("--base-url", provider.url, "--contracts", str(CONTRACTS),
+                 "--state-url", provider.url + "/_state")
+    new = cdcxml("--base-url", provider.url, "--contract", str(CONTRACTS),
+                 "--state-url", provider.url + "/_state")
+    assert (old.exit_code, new.exit_code) == (0, 0), old.output
+    assert old.stdout.splitlines()[-1] == new.stdout.splitlines()[-1] == "No consumer would break."
+    assert "--contracts" not in CliRunner().invoke(main, ["verify", "--help"]).output
+
+
 def test_a_provider_that_keeps_every_contract_exits_0(provider):
     result = both(provider)
     assert result.exit_code == 0, result.output
@@ -68,6 +79,21 @@ def test_a_broken_consumer_exits_1_naming_consumer_and_assertion(provider):
     assert "p:Product[2]): Must contain Price node" in result.stdout
     assert result.stdout.rstrip().endswith(
         "Consumers that would break:\n  reseller-web: search-widgets (has-price)")
+
+
+def test_a_provider_that_is_down_is_not_checked_rather_than_breaking_a_consumer():
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    result = cdcxml("--base-url", url, "-c", str(RESELLER), "--timeout", "2")
+    assert result.exit_code == 1
+    assert "Consumers that would break" not in result.stdout
+    summary = result.stdout.split("\n\n")[-1]
+    assert summary.startswith("1 interaction: 0 passed, 0 failed, 1 error\n"
+                              "Not checked (no usable answer, so nothing is known):\n"
+                              "  reseller-web: search-widgets (")
 
 
 def test_json_output_has_one_document_object_per_interaction(provider):
@@ -114,7 +140,9 @@ def test_junit_output_is_valid_and_has_a_suite_per_consumer(provider, tmp_path):
     out = tmp_path / "verify.xml"
     result = both(provider, "no-price-11.xml", "--format", "junit", "--output", str(out))
     assert result.exit_code == 1
-    assert "Consumers that would break:" in result.stdout
+    # With -o the report goes to the file, the summary to standard error, nothing to stdout.
+    assert result.stdout == ""
+    assert "Consumers that would break:" in result.stderr
     doc = junit(out)
     suites = doc.findall("testsuite")
     assert [s.get("name") for s in suites] == ["marketing", "reseller-web"]
@@ -340,7 +368,7 @@ def test_the_example_provider_without_price_breaks_a_consumer(example_provider, 
     result = cdcxml("--config", str(EXAMPLE / "provider" / "cdcxml.toml"),
                     "--base-url", example_provider, "--format", "junit", "-o", str(out))
     assert result.exit_code == 1
-    assert result.stdout.endswith("Consumers that would break:\n"
+    assert result.stderr.endswith("Consumers that would break:\n"
                                   "  marketing: search-widgets (has-price)\n"
                                   "  reseller-web: search-widgets (p:Price)\n")
     failure = junit(out).find("testsuite[@name='marketing']/testcase/failure")

@@ -55,7 +55,7 @@ def test_dotnet_wsdl_imports_a_separate_schema_file():
     assert wsdl.xsd.validate(ok).valid
     # Price is declared in the imported Types.xsd: without it the response is invalid.
     report = wsdl.xsd.validate(re.sub(rb"<Price.*?</Price>", b"", ok))
-    assert not report.valid and "Price" in report.errors[0]
+    assert not report.valid and "Price" in report.errors[0].message
 
 
 def test_load_xsd_reads_a_wsdl_as_its_types():
@@ -64,7 +64,7 @@ def test_load_xsd_reads_a_wsdl_as_its_types():
            b'<Product xmlns="urn:example:products"><Name>a</Name></Product>'
            b'</SearchProductsResult></SearchProductsResponse>')
     report = xsd.validate(doc)
-    assert not report.valid and "Price" in report.errors[0]
+    assert not report.valid and "Price" in report.errors[0].message
 
 
 def test_validate_with_a_wsdl_as_xsd_checks_the_soap_body(tmp_path):
@@ -186,3 +186,27 @@ def test_a_wsdl_without_types_is_one_line(tmp_path):
     result = cli("init", "--wsdl", str(bare), "--consumer", "x")
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "bare.wsdl" in result.output
+
+
+def test_verify_with_the_wsdl_fails_a_call_to_an_operation_it_lacks(tmp_path):
+    contract = _filled(tmp_path, '<sch:assert test="tns:SearchProductsResult">results</sch:assert>')
+    renamed = tmp_path / "renamed.wsdl"
+    renamed.write_text(SPYNE.read_text().replace('soapAction="GetProduct"',
+                                                 'soapAction="urn:GetProduct"'))
+    with Server() as server:
+        ok = cli("verify", "--base-url", server.url, "-c", str(contract), "--wsdl", str(SPYNE))
+        assert ok.exit_code == 0, ok.output
+        broken = cli("verify", "--base-url", server.url, "-c", str(contract),
+                     "--wsdl", str(renamed), "--format", "json")
+    assert broken.exit_code == 1, broken.output
+    assert "operation GetProduct expects SOAPAction 'urn:GetProduct'" in broken.output
+    assert "renamed.wsdl" in broken.output
+
+
+def test_verify_with_an_unreadable_wsdl_sends_nothing(tmp_path):
+    contract = _filled(tmp_path, '<sch:assert test="tns:SearchProductsResult">results</sch:assert>')
+    bad = tmp_path / "bad.wsdl"
+    bad.write_text("<definitions")
+    with Server() as server:
+        result = cli("verify", "--base-url", server.url, "-c", str(contract), "--wsdl", str(bad))
+    assert result.exit_code == 2 and "bad.wsdl" in result.output

@@ -8,6 +8,7 @@ import pytest
 
 from cdcxml import xmlio
 from cdcxml.errors import CdcxmlError, InputError
+from cdcxml.results import Location
 from cdcxml.xsd import XsdError, load_xsd, validate
 
 DATA = Path(__file__).parent / "data" / "xsd2sch"
@@ -33,9 +34,12 @@ def test_invalid_document_lists_every_error_with_its_line():
     report = load_xsd(ORDERS).validate(DATA / "orders" / "order-broken.xml")
     assert not report.valid
     assert len(report.errors) == 2
-    assert report.errors[0].startswith("line 24: ")
-    assert "/o:Order/o:Lines/o:Line[2]/o:Sku" in report.errors[0]
-    assert report.errors[1].startswith("line 23: ")
+    sku, engraving = report.errors
+    assert sku.location == Location("/o:Order[1]/o:Lines[1]/o:Line[2]/o:Sku[1]", 24)
+    assert "pattern" in sku.message
+    # An unexpected child is pointed at itself (line 28), not at the Line that holds it (line 23).
+    assert engraving.location == Location("/o:Order[1]/o:Lines[1]/o:Line[2]/o:Engraving[1]", 28)
+    assert str(engraving).startswith("line 28: Unexpected child")
 
 
 def test_import_outside_the_folder_is_refused_by_default():

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..checking import check_documents
+from ..checking import check_documents, contract_prefixes
 from ..contract import Contract
+from ..interactions import NO_HINTS, Hints
 from ..limits.guard import Budget
 from ..results import DocumentReport
 from ..xsd.payload import xsd_check
 from .results import (
     BOTH_ACCEPT,
     BOTH_REJECT,
+    SOAP_FAULT,
     XSD_ACCEPTS_CONSUMER_REJECTS,
     XSD_REJECTS_CONSUMERS_ACCEPT,
     Contrast,
@@ -24,6 +26,8 @@ def category(report: DocumentReport) -> str | None:
     """Which of the article's four cases a checked document is; None if it could not be checked."""
     if report.error is not None or report.xsd is None:
         return None
+    if report.xsd.fault:
+        return SOAP_FAULT
     consumers_accept = all(c.valid for c in report.contracts)
     if report.xsd.valid:
         return BOTH_ACCEPT if consumers_accept else XSD_ACCEPTS_CONSUMER_REJECTS
@@ -31,15 +35,17 @@ def category(report: DocumentReport) -> str | None:
 
 
 def contrast(documents: Iterable[str | Path], contracts: Sequence[Contract], xsd, *,
-             phase: str | None = None, budget: Budget = Budget()) -> Contrast:  # noqa: B008
+             phase: str | None = None, hints: Hints = NO_HINTS,
+             budget: Budget = Budget()) -> Contrast:  # noqa: B008
     """Validate each document against ``xsd`` (a loaded ``cdcxml.xsd.Xsd``) and every contract.
 
     With a ``budget``, each document is read and checked in a worker process under that time and
     memory limit; a check over it is the document's error, and a line in ``stopped``.
     """
     stopped: list[str] = []
-    reports = list(check_documents(documents, contracts, phase=phase, xsd=xsd_check(xsd),
-                                   budget=budget, stopped=stopped))
+    check = xsd_check(xsd, prefixes=contract_prefixes(contracts))
+    reports = list(check_documents(documents, contracts, phase=phase, xsd=check, budget=budget,
+                                   stopped=stopped, hints=hints))
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
     return Contrast(str(xsd.path), consumers, tuple(ContrastRow(r, category(r)) for r in reports),
                     tuple(stopped))

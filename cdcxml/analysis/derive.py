@@ -12,7 +12,7 @@ import copy
 from lxml import etree
 from xmlschema.validators import XsdAnyElement, XsdElement, XsdGroup
 
-from ..xsd.payload import payload_element, payload_tree
+from ..xsd.payload import payload_element
 from .mutate import remove_element
 from .paths import Path, display
 from .results import Derivation
@@ -167,6 +167,6 @@ def derive(name: str, tree: etree._ElementTree, new_xsd) -> tuple[etree._Element
         deriver.problems.setdefault(f"the new schema declares no element {display((root.tag,))}")
     else:
         deriver.fix(root, decl, (root.tag,))
-    report = new_xsd.validate(payload_tree(derived))
+    report = new_xsd.validate(payload_element(derived))
     problems = (*deriver.problems, *(f"new schema still rejects it: {e}" for e in report.errors))
     return derived, Derivation(name, tuple(deriver.removed), tuple(deriver.added), problems)

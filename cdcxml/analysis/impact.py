@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..checking import check_document
+from ..checking import check_document, contract_prefixes
 from ..contract import Contract
+from ..interactions import NO_HINTS, Hints
 from ..limits import settle
 from ..limits.guard import Budget
 from ..limits.pool import GuardedMap
@@ -54,15 +55,17 @@ class _Checks:
     XSD) on a sample; ("derive", index) derives a sample for the new schema and checks that."""
 
     def __init__(self, contracts: Sequence[Contract], phase: str | None, xsd,
-                 samples: dict[str, Sequence[Sample]], new_xsd=None):
+                 samples: dict[str, Sequence[Sample]], new_xsd=None, hints: Hints = NO_HINTS):
         self.contracts = contracts
         self.phase = phase
-        self.check = xsd_check(xsd) if xsd is not None else None
+        self.hints = hints
+        self.check = xsd_check(xsd, prefixes=contract_prefixes(contracts)) if xsd is not None else None
         self.samples = samples
         self.new_xsd = new_xsd
 
     def document(self, name: str, tree) -> DocumentReport:
-        return check_document(tree, name, self.contracts, phase=self.phase, xsd=self.check)
+        return check_document(tree, name, self.contracts, phase=self.phase, xsd=self.check,
+                              hints=self.hints)
 
     def __call__(self, item: tuple) -> DocumentReport | tuple[Derivation, DocumentReport]:
         if item[0] == "check":
@@ -84,7 +87,7 @@ def _reports(answers: list, names: list[str], which: str, stopped: list[str]
 
 
 def impact_of_documents(contracts: Sequence[Contract], old: Sequence[Sample], new: Sequence[Sample],
-                        *, xsd=None, phase: str | None = None,
+                        *, xsd=None, phase: str | None = None, hints: Hints = NO_HINTS,
                         budget: Budget = Budget()) -> Impact:  # noqa: B008 - immutable
     """Compare every contract on old and new responses; ``xsd`` is the schema consumers validate with.
 
@@ -93,7 +96,7 @@ def impact_of_documents(contracts: Sequence[Contract], old: Sequence[Sample], ne
     """
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
     stopped: list[str] = []
-    with GuardedMap(_Checks(contracts, phase, xsd, {"old": old, "new": new}), budget) as guarded:
+    with GuardedMap(_Checks(contracts, phase, xsd, {"old": old, "new": new}, hints=hints), budget) as guarded:
         old_reports, new_reports = (
             _reports(guarded.map([("check", which, n) for n in range(len(samples))]),
                      [name for name, _ in samples], which, stopped)
@@ -103,7 +106,7 @@ def impact_of_documents(contracts: Sequence[Contract], old: Sequence[Sample], ne
 
 
 def impact_of_schemas(contracts: Sequence[Contract], samples: Sequence[Sample], old_xsd, new_xsd,
-                      *, phase: str | None = None,
+                      *, phase: str | None = None, hints: Hints = NO_HINTS,
                       budget: Budget = Budget()) -> Impact:  # noqa: B008 - immutable
     """Derive documents for ``new_xsd`` from old samples, then compare as for documents.
 
@@ -112,7 +115,7 @@ def impact_of_schemas(contracts: Sequence[Contract], samples: Sequence[Sample], 
     """
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
     stopped: list[str] = []
-    checks = _Checks(contracts, phase, old_xsd, {"old": samples}, new_xsd)
+    checks = _Checks(contracts, phase, old_xsd, {"old": samples}, new_xsd, hints)
     names = [name for name, _ in samples]
     with GuardedMap(checks, budget) as guarded:
         old_reports = _reports(guarded.map([("check", "old", n) for n in range(len(samples))]),

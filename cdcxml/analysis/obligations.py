@@ -9,6 +9,7 @@ mutants are built in memory. Under a time and memory limit, the contracts run in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path as FilePath
 
 from lxml import etree
@@ -17,8 +18,9 @@ from .. import xmlio
 from ..checking import document_paths
 from ..contract import Contract
 from ..errors import RunError
+from ..interactions import NO_HINTS, Hints, PhaseChoice, check_contract, choose_phases
 from ..limits import settle
-from ..limits.guard import Budget
+from ..limits.guard import Budget, RunawayError
 from ..limits.pool import GuardedMap
 from ..xsd.payload import payload_element
 from .mutate import CONTENT, KINDS, PRESENCE, TYPE, kinds, mutant
@@ -34,16 +36,27 @@ def load_samples(inputs: Iterable[str | FilePath]) -> list[Sample]:
     return [(name, xmlio.parse_file(name)) for name in document_paths(inputs)]
 
 
-def _failed(contract: Contract, tree: etree._ElementTree, phase: str | None) -> tuple[str, ...] | None:
-    """The assertions failing on ``tree``; None when the contract holds."""
+def _failed(contract: Contract, tree: etree._ElementTree,
+            choices: Sequence[PhaseChoice]) -> tuple[str, ...] | None:
+    """The assertions failing on ``tree`` under the chosen phases; None when the contract holds."""
     try:
-        report = contract.validate(tree, phase=phase)
+        reports = check_contract(contract, tree, choices)
     except RunError as err:
         # A message the contract cannot even be run on is one its consumer cannot process.
         return (f"error: {err.message}",)
-    if report.valid:
+    if all(r.valid for r in reports):
         return None
-    return tuple(dict.fromkeys(f.id or f.test for f in report.failures))
+    return tuple(dict.fromkeys(f.id or f.test for r in reports for f in r.failures))
+
+
+DEFAULT_PHASE = "default phase"
+
+
+def _phases(choices: Sequence[PhaseChoice]) -> str:
+    """How the phases were chosen, in words; ``default phase`` when no choice was made."""
+    if len(choices) == 1 and choices[0].reason == DEFAULT_PHASE:
+        return DEFAULT_PHASE
+    return "; ".join(f"{c.phase or DEFAULT_PHASE} ({c.reason})" for c in choices)
 
 
 class _Matrix:
@@ -51,6 +64,7 @@ class _Matrix:
 
     def __init__(self):
         self.paths: dict[Path, None] = {}
+        self.analysed: dict[Path, set[str]] = {}  # consumers analysed on a sample holding the path
         self.cells: dict[Path, dict[str, tuple[set[str], dict[str, None]]]] = {}
 
     def add(self, path: Path, consumer: str, kind: str, assertions: tuple[str, ...]) -> None:
@@ -75,23 +89,40 @@ class _Matrix:
 
 class _Runner:
     """One contract on a sample or on one of its mutants; the mutant at hand is kept for the next
-    contract, so each mutant is built once however many contracts run on it."""
+    contract, so each mutant is built once however many contracts run on it.
 
-    def __init__(self, contracts: Sequence[Contract], samples: Sequence[Sample], phase: str | None):
+    Each contract runs its mutants under the phases chosen on the sample itself: removing the
+    element that tells which interaction a document answers must not change the question.
+    """
+
+    def __init__(self, contracts: Sequence[Contract], samples: Sequence[Sample], hints: Hints):
         self.contracts = contracts
         self.samples = samples
-        self.phase = phase
+        self.hints = hints
         self._last: tuple[tuple | None, etree._ElementTree | None] = (None, None)
+        self._choices: dict[tuple[int, int], tuple[PhaseChoice, ...]] = {}
 
-    def __call__(self, item: tuple[int, Path | None, str | None, int]) -> tuple[str, ...] | None:
+    def choices(self, sample: int, contract: int) -> tuple[PhaseChoice, ...]:
+        found = self._choices.get((sample, contract))
+        if found is None:
+            found = choose_phases(self.contracts[contract], self.samples[sample][1], self.hints)
+            self._choices[(sample, contract)] = found
+        return found
+
+    def __call__(self, item: tuple[int, Path | None, str | None, int]):
+        """A sample (path None): (failed assertions or None, the phases); a mutant: the failures."""
         sample, path, kind, contract = item
         tree = self.samples[sample][1]
-        if path is not None:
-            key = (sample, path, kind)
-            if self._last[0] != key:
-                self._last = (key, mutant(tree, path, kind))
-            tree = self._last[1]
-        return _failed(self.contracts[contract], tree, self.phase)
+        try:
+            choices = self.choices(sample, contract)
+        except RunError as err:
+            return (f"error: {err.message}",) if path is not None else ((f"error: {err.message}",), "")
+        if path is None:
+            return _failed(self.contracts[contract], tree, choices), _phases(choices)
+        key = (sample, path, kind)
+        if self._last[0] != key:
+            self._last = (key, mutant(tree, path, kind))
+        return _failed(self.contracts[contract], self._last[1], choices)
 
 
 _MUTATED = {PRESENCE: "removed", CONTENT: "emptied", TYPE: "retyped"}
@@ -103,36 +134,51 @@ def _settle(answer, what: str, stopped: list[str]) -> tuple[str, ...] | None:
 
 
 def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *,
-                     phase: str | None = None, xsd=None,
+                     phase: str | None = None, xsd=None, hints: Hints = NO_HINTS,
                      budget: Budget = Budget()) -> Obligations:  # noqa: B008 - immutable
     """The path × consumer matrix for ``samples`` (name, tree); ``xsd`` adds undeclared-in-samples.
+
+    Each contract runs under the phase(s) of the interaction a sample answers (``phase`` forces
+    one). A consumer that rejects a sample is not analysed on it; a path is unused only when every
+    consumer was analysed on a sample holding it and none depends on it. Paths that would be
+    unused but for a consumer not analysed on them are ``undecided``.
 
     With a ``budget``, each contract runs on each sample and mutant in a worker process under that
     time and memory limit; a run over it fails like a contract that cannot run, with a line in
     ``stopped``.
     """
+    if phase is not None:
+        hints = replace(hints, phase=phase)
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
     matrix = _Matrix()
     verdicts = []
     roots: dict[str, None] = {}
     stopped: list[str] = []
-    with GuardedMap(_Runner(contracts, samples, phase), budget) as guarded:
+    with GuardedMap(_Runner(contracts, samples, hints), budget) as guarded:
         for index, (name, tree) in enumerate(samples):
             root = payload_element(tree)
             roots.setdefault(root.tag)
             passing = []
             rejected_by = []
+            phases = []
             answers = guarded.map([(index, None, None, n) for n in range(len(contracts))])
             for n, (contract, answer) in enumerate(zip(contracts, answers, strict=True)):
+                if not isinstance(answer, RunawayError):
+                    answer, chosen = answer
+                    phases.append((contract.consumer, chosen))
                 if _settle(answer, f"{name}: {contract.consumer}", stopped) is None:
                     passing.append(n)
                 else:
                     rejected_by.append(contract.consumer)
-            verdicts.append(SampleVerdict(name, tuple(dict.fromkeys(rejected_by))))
+            rejected = tuple(dict.fromkeys(rejected_by))
+            accepted = {contracts[n].consumer for n in passing} - set(rejected)
+            verdicts.append(SampleVerdict(name, rejected, tuple(phases)))
             items = []
             for path in distinct_paths(root):
                 matrix.paths.setdefault(path)
-                items += [(index, path, kind, n) for kind in kinds(tree, path) for n in passing]
+                matrix.analysed.setdefault(path, set()).update(accepted)
+                items += [(index, path, kind, n) for kind in kinds(tree, path) for n in passing
+                          if contracts[n].consumer in accepted]
             for (_, path, kind, n), answer in zip(items, guarded.map(items), strict=True):
                 consumer = contracts[n].consumer
                 failed = _settle(answer, f"{name} with {display(path)} {_MUTATED[kind]}: {consumer}",
@@ -141,10 +187,13 @@ def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *
                     matrix.add(path, consumer, kind, failed)
     obligations = matrix.obligations(consumers)
     depended = [o.path for o in obligations]
-    unused = tuple(p for p in matrix.paths
-                   if not any(d == p or is_below(d, p) for d in depended))
+    nobody = [p for p in matrix.paths if not any(d == p or is_below(d, p) for d in depended)]
+    unused = tuple(p for p in nobody if matrix.analysed[p] >= set(consumers))
+    undecided = tuple(p for p in nobody if not matrix.analysed[p] >= set(consumers))
+    analysed = set().union(*matrix.analysed.values()) if matrix.analysed else set()
+    not_analysed = tuple(c for c in consumers if c not in analysed)
     not_in_samples = None
     if xsd is not None:
         not_in_samples = tuple(p for p in declared_paths(xsd.schema, roots) if p not in matrix.paths)
     return Obligations(consumers, tuple(matrix.paths), obligations, unused, tuple(verdicts),
-                       not_in_samples, tuple(stopped))
+                       not_in_samples, tuple(stopped), not_analysed, undecided)

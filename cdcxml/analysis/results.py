@@ -11,7 +11,10 @@ XSD_REJECTS_CONSUMERS_ACCEPT = "xsd_rejects_consumers_accept"
 XSD_ACCEPTS_CONSUMER_REJECTS = "xsd_accepts_consumer_rejects"
 BOTH_REJECT = "both_reject"
 BOTH_ACCEPT = "both_accept"
-CATEGORIES = (XSD_REJECTS_CONSUMERS_ACCEPT, XSD_ACCEPTS_CONSUMER_REJECTS, BOTH_REJECT, BOTH_ACCEPT)
+# A SOAP fault: judged by the SOAP envelope schema, never the payload XSD, so none of the four above.
+SOAP_FAULT = "soap_fault"
+CATEGORIES = (XSD_REJECTS_CONSUMERS_ACCEPT, XSD_ACCEPTS_CONSUMER_REJECTS, BOTH_REJECT, BOTH_ACCEPT,
+              SOAP_FAULT)
 
 
 # -- contrast -----------------------------------------------------------------------------------
@@ -61,7 +64,8 @@ class Contrast:
     def per_consumer(self) -> tuple[ConsumerContrast, ...]:
         """Per consumer: documents its contract rejects beside the documents the XSD rejects."""
         out = []
-        checked = [r.report for r in self.rows if r.category is not None]
+        # Faults are not held to the payload XSD: they take no part in the comparison with it.
+        checked = [r.report for r in self.rows if r.category not in (None, SOAP_FAULT)]
         xsd_rejects = sum(1 for d in checked if not d.xsd.valid)
         for name in self.consumers:
             rejects = rejects_ok = accepts_bad = 0
@@ -79,7 +83,9 @@ class Contrast:
     @property
     def holds(self) -> bool:
         """True when every document was checked and every consumer accepts it."""
-        return all(r.category in (BOTH_ACCEPT, XSD_REJECTS_CONSUMERS_ACCEPT) for r in self.rows)
+        return all(r.category in (BOTH_ACCEPT, XSD_REJECTS_CONSUMERS_ACCEPT)
+                   or r.category == SOAP_FAULT and all(c.valid for c in r.report.contracts)
+                   for r in self.rows)
 
 
 # -- obligations --------------------------------------------------------------------------------
@@ -120,6 +126,7 @@ class SampleVerdict:
 
     path: str
     rejected_by: tuple[str, ...] = ()
+    phases: tuple[tuple[str, str], ...] = ()  # (consumer, the phase(s) it ran and why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +140,8 @@ class Obligations:
     samples: tuple[SampleVerdict, ...]
     not_in_samples: tuple[Path, ...] | None = None  # declared by the XSD, absent from every sample
     stopped: tuple[str, ...] = ()  # checks stopped at the time or memory limit, one line each
+    not_analysed: tuple[str, ...] = ()  # consumers that rejected every sample: nothing known of them
+    undecided: tuple[Path, ...] = ()  # no analysed consumer depends on it, but one was not analysed
 
     def obligation(self, path: Path) -> Obligation | None:
         """The obligation at ``path``, if any consumer depends on it."""
@@ -140,8 +149,8 @@ class Obligations:
 
     @property
     def holds(self) -> bool:
-        """True when every consumer accepts every sample."""
-        return not any(s.rejected_by for s in self.samples)
+        """True when every consumer accepts every sample (so every consumer was analysed)."""
+        return not any(s.rejected_by for s in self.samples) and not self.not_analysed
 
 
 # -- impact -------------------------------------------------------------------------------------
@@ -191,6 +200,14 @@ class Impact:
     xsd: str | None = None  # the schema XSD-validating consumers hold (new documents checked by it)
     derivations: tuple[Derivation, ...] = ()
     stopped: tuple[str, ...] = ()  # checks stopped at the time or memory limit, one line each
+    # With two WSDLs: what changed per operation (cdcxml.wsdl.diff.OperationChange), and its callers.
+    operations: tuple = ()
+    wsdls: tuple[str, str] | None = None  # (old, new) WSDL names
+
+    @property
+    def broken_operations(self) -> tuple:
+        """Breaking operation changes that some consumer's interaction calls."""
+        return tuple(c for c in self.operations if c.breaking and c.callers)
 
     @property
     def xsd_breaks_needlessly(self) -> tuple[str, ...]:
@@ -206,4 +223,5 @@ class Impact:
     @property
     def holds(self) -> bool:
         """True when no consumer breaks and every new document could be checked."""
-        return not any(c.broken for c in self.consumers) and all(d.error is None for d in self.new)
+        return (not any(c.broken for c in self.consumers) and all(d.error is None for d in self.new)
+                and not self.broken_operations)

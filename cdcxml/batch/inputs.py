@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from .. import xmlio
 from ..errors import CdcxmlError
@@ -60,6 +61,8 @@ class Capture:
     path: str | None = None
     data: bytes | None = None
     error: str | None = None
+    soap_action: str | None = None  # the request's, where a HAR entry recorded it
+    request_path: str | None = None  # the request URL's path, where a HAR entry recorded it
 
     def read(self) -> bytes:
         """The document's bytes (read from disk when the capture names a file)."""
@@ -74,7 +77,8 @@ class Capture:
         if self.data is not None or self.error is not None:
             return self
         try:
-            return Capture(self.name, data=self.read())
+            return Capture(self.name, data=self.read(), soap_action=self.soap_action,
+                           request_path=self.request_path)
         except CdcxmlError as err:
             return Capture(self.name, error=err.message)
 
@@ -91,8 +95,14 @@ def is_container(name: str) -> bool:
 
 def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIMITS,
              read: bool = True) -> Iterator[Capture]:
-    """Every document the paths name, in order; with ``read=False`` archive bytes are not kept."""
-    for item in paths:
+    """Every document the paths name, in order; with ``read=False`` archive bytes are not kept.
+
+    A named path that does not exist (or a pattern matching nothing) is an InputError, raised
+    before the first document.
+    """
+    from ..checking import require_inputs
+
+    for item in require_inputs(paths, globs=True):
         name = str(item)
         if name == "-":
             # Read here: a worker process does not share this process's standard input.
@@ -438,26 +448,45 @@ def _har_entry(har: str, index: int, entry, budget: _Budget, read: bool) -> Capt
     media = content.get("mimeType") or _header(response, "content-type")
     if not is_xml_media_type(media):
         return None
-    url = str((entry.get("request") or {}).get("url") or "")
-    member = f"{har}!{index}:{url[:budget.limits.max_name]}"
+    url = str((entry.get("request") or {}).get("url") or "")[:budget.limits.max_name]
+    # NAME#INDEX (the entry's index in log.entries): no colon, so "name:line:" stays parseable.
+    member = f"{har}#{index}"
+    said = f"response to {url}: " if url else ""
     text = content.get("text")
     if text is None:
-        return Capture(member, error="response body was not recorded in the HAR file")
+        return Capture(member, error=f"{said}body was not recorded in the HAR file")
     if not isinstance(text, str):
-        return Capture(member, error="response body is not a string")
+        return Capture(member, error=f"{said}body is not a string")
     if not read:
         return Capture(member, data=b"")
     if content.get("encoding") == "base64":
         try:
             data = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
-            return Capture(member, error="response body is not valid base64")
+            return Capture(member, error=f"{said}body is not valid base64")
     else:
         data = text.encode("utf-8", "surrogatepass")
     problem = budget.take(data)
     if problem:
-        return Capture(member, error=problem)
-    return Capture(member, data=data)
+        return Capture(member, error=f"{said}{problem}")
+    request = entry.get("request") or {}
+    return Capture(member, data=data, soap_action=_soap_action(request),
+                   request_path=urlparse(url).path or None)
+
+
+def _soap_action(request: dict) -> str | None:
+    """SOAP 1.1's SOAPAction header, or SOAP 1.2's action parameter of the Content-Type."""
+    if not isinstance(request, dict):
+        return None
+    action = _header(request, "soapaction")
+    if action:
+        return action.strip().strip('"') or None
+    media = _header(request, "content-type") or ""
+    for param in media.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "action":
+            return value.strip().strip('"') or None
+    return None
 
 
 def _header(response: dict, wanted: str) -> str | None:

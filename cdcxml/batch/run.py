@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CdcxmlError, InputError
-from ..results import ContractReport, DocumentReport, Finding, Location, Summary, XsdReport
+from ..results import (
+    ContractReport,
+    DocumentReport,
+    Finding,
+    Location,
+    Summary,
+    XsdIssue,
+    XsdReport,
+)
 from .inputs import DEFAULT_LIMITS, ArchiveLimits, Capture, captures
 from .workers import Spec, local_pool, run_here, run_in_executor
 
@@ -95,6 +103,7 @@ XSD_CATEGORIES = (
     ("xsd-only", "XSD rejects, every consumer accepts (breaks an XSD-validating consumer for nothing)"),
     ("consumers-only", "XSD accepts, some consumer rejects (a gap the provider schema does not show)"),
     ("both-reject", "XSD and some consumer reject (real breaks)"),
+    ("soap-fault", "SOAP faults (checked against the SOAP envelope schema, not the XSD)"),
 )
 
 
@@ -126,7 +135,9 @@ class Tally:
                 t.messages.setdefault((f.pattern or "", f.id or f.test), f.message)
         if d.xsd is not None:
             consumers_ok = all(c.valid for c in d.contracts)
-            if d.xsd.valid:
+            if d.xsd.fault:
+                self.xsd["soap-fault"] += 1
+            elif d.xsd.valid:
                 self.xsd["both-accept" if consumers_ok else "consumers-only"] += 1
             else:
                 self.xsd["xsd-only" if consumers_ok else "both-reject"] += 1
@@ -210,7 +221,7 @@ def read_jsonl(path: str | Path) -> tuple[list[DocumentReport], int]:
 
 
 def document_from_dict(d: dict) -> DocumentReport:
-    """A document report back from its DESIGN.md §6 JSON object."""
+    """A document report back from its JSON object (docs/json.md)."""
     xsd = d.get("xsd")
     return DocumentReport(
         path=d["path"],
@@ -220,8 +231,16 @@ def document_from_dict(d: dict) -> DocumentReport:
             for c in d.get("contracts", ())
         ),
         error=d.get("error"),
-        xsd=None if xsd is None else XsdReport(bool(xsd["valid"]), tuple(xsd.get("errors", ()))),
+        xsd=None if xsd is None else XsdReport(bool(xsd["valid"]),
+                                               tuple(_xsd_issue(e) for e in xsd.get("errors", ())),
+                                               xsd.get("schema"), bool(xsd.get("fault"))),
     )
+
+
+def _xsd_issue(e) -> XsdIssue:
+    if isinstance(e, str):  # reports written before errors carried their location
+        return XsdIssue(e)
+    return XsdIssue(e["message"], Location(e.get("location") or "", e.get("line")))
 
 
 def _finding(f: dict) -> Finding:

@@ -7,7 +7,6 @@ compiles them once however many chunks it is handed.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import multiprocessing
@@ -23,10 +22,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import soap
-from ..checking import DocumentCheck, compile_all
+from ..checking import DocumentCheck, compile_all, contract_prefixes
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
+from ..interactions import Hints
 from ..limits import settle
 from ..limits.guard import Budget
 from ..limits.pool import GuardedMap
@@ -37,6 +36,7 @@ from ..results import (
     Finding,
     Location,
     Property,
+    XsdIssue,
     XsdReport,
 )
 from .inputs import Capture
@@ -60,11 +60,13 @@ class Spec:
     xsd: str | None = None
     xsd_allow: str = "sandbox"
     budget: Budget = Budget()  # what checking one document may cost; no limit by default
+    interaction: str | None = None  # --interaction: every document answers it
 
     @classmethod
     def of(cls, contracts: Sequence[Contract], *, phase: str | None = None,
            xsd: str | Path | None = None, xsd_allow: str = "sandbox",
-           budget: Budget = Budget()) -> Spec:  # noqa: B008 - immutable
+           budget: Budget = Budget(), interaction: str | None = None  # noqa: B008 - immutable
+           ) -> Spec:
         """The spec for loaded contracts (and an XSD file)."""
         return cls(
             tuple(ContractSpec(str(c.path) if c.path else None, c.source, c.info)
@@ -73,6 +75,7 @@ class Spec:
             str(xsd) if xsd is not None else None,
             xsd_allow,
             budget,
+            interaction,
         )
 
     @property
@@ -81,7 +84,7 @@ class Spec:
         h = hashlib.sha256()
         for c in self.contracts:
             h.update((c.path or "").encode() + b"\0" + c.source + b"\0")
-        h.update(f"{self.phase}\0{self.xsd}\0{self.xsd_allow}".encode())
+        h.update(f"{self.phase}\0{self.xsd}\0{self.xsd_allow}\0{self.interaction}".encode())
         return h.hexdigest()
 
 
@@ -93,25 +96,22 @@ class Checker:
             (Contract(Path(c.path) if c.path else None, c.source, c.info) for c in spec.contracts),
             spec.phase)
         self.phase = spec.phase
+        self.interaction = spec.interaction
         self.checked = 0  # documents this process checked with these compiled contracts
         self._guards: dict[Budget, GuardedMap] = {}
         self._xsd = None
         if spec.xsd is not None:
             from ..xsd import load_xsd
+            from ..xsd.payload import xsd_check
 
-            self._xsd = load_xsd(spec.xsd, allow=spec.xsd_allow)
+            self._xsd = xsd_check(load_xsd(spec.xsd, allow=spec.xsd_allow),
+                                  prefixes=contract_prefixes(self.contracts))
         self.document = DocumentCheck(tuple(self.contracts), spec.phase,
                                       xsd=self.xsd if self._xsd is not None else None)
 
     def xsd(self, tree: etree._ElementTree) -> XsdReport:
-        """The XSD's verdict; a SOAP envelope is unwrapped to the message it carries."""
-        from ..xsd import validate
-
-        message = soap.payload(tree) if soap.envelope_version(tree) else None
-        if message is not None:
-            # A copy keeps the source lines, so errors still point into the captured envelope.
-            return validate(self._xsd, etree.ElementTree(copy.deepcopy(message)))
-        return validate(self._xsd, tree)
+        """The XSD's verdict on the message a document carries (a fault: the envelope schema's)."""
+        return self._xsd(tree)
 
     def check(self, capture: Capture) -> DocumentReport:
         """Check one capture; anything that stops it is the report's error, never an exception."""
@@ -133,7 +133,10 @@ class Checker:
             base = None
             if capture.path and capture.path != "-":
                 base = Path(capture.path).resolve().as_uri()
-            return self.document.read(capture.name, data, base_url=base)
+            # A HAR entry recorded the request: its SOAPAction and path tell the interaction.
+            hints = Hints(self.phase, self.interaction, capture.soap_action, capture.request_path)
+            return dataclasses.replace(self.document, hints=hints).read(capture.name, data,
+                                                                        base_url=base)
         except MemoryError:
             raise
         except Exception as err:  # one odd document must not end a run of a million
@@ -162,8 +165,8 @@ def _by_constructor(cls: type) -> None:
     ForkingPickler.register(cls, lambda obj: (cls, tuple(getattr(obj, n) for n in names)))
 
 
-for _cls in (DocumentReport, ContractReport, Finding, Location, XsdReport, Diagnostic, Property,
-             Capture):
+for _cls in (DocumentReport, ContractReport, Finding, Location, XsdReport, XsdIssue, Diagnostic,
+             Property, Capture):
     _by_constructor(_cls)
 
 

@@ -15,39 +15,49 @@ import click
 
 from .. import __version__
 from ..errors import CdcxmlError
+from .common import verbosity_options
 
-# Command name -> (module in this package, the command's one-line help as --help lists it).
-COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("init_cmd", "Write a consumer contract for the operations of a WSDL."),
-    "validate": ("validate_cmd", "Run contracts (Schematron) on XML documents: files, directories "
-                                 "or - for stdin."),
-    "compile": ("compile_cmd", "Compile a contract to XSLT 1.0 and print it (or write it with -o)."),
-    "lint": ("lint_cmd", "Check contracts: compile errors, unused lets and diagnostics, shadowed "
-                         "and dead rules."),
-    "verify": ("verify_cmd", "Call the provider with every consumer's interactions and check the "
-                             "responses."),
-    "package": ("package_cmd", "Build a wheel <consumer>-contracts-<provider> of the contracts, "
-                               "for any package index."),
-    "publish": ("publish_cmd", "Publish contracts at a version: a git commit and tag, or a copy "
-                               "in a folder."),
-    "pull": ("pull_cmd", "Resolve the sources of [contracts] in cdcxml.toml, fill the cache, "
-                         "write cdcxml.lock."),
-    "batch": ("batch_cmd", "Validate captured documents: files, directories, globs, zip/tar "
-                           "archives, HAR files."),
-    "contrast": ("contrast_cmd", "Targeted against full validation: the XSD's verdict beside "
-                                 "every consumer's, per document."),
-    "obligations": ("obligations_cmd", "Remove, empty and retype each path of the samples; show "
-                                       "which consumers then fail."),
-    "impact": ("impact_cmd", "Which consumers a change breaks, by which assertion, and who breaks "
-                             "only through the XSD."),
-    "xsd2sch": ("xsd2sch_cmd", "Convert XSD into an ISO Schematron contract (full, or only the "
-                               "--keep paths)."),
+# Command name -> (module in this package, its attribute, the one-line help --help lists).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("init_cmd", "command", "Write a consumer contract for the operations of a WSDL."),
+    "validate": ("validate_cmd", "command", "Run contracts (Schematron) on XML documents: files, "
+                                            "directories or - for stdin."),
+    "compile": ("compile_cmd", "command", "Compile a contract to a standalone XSLT 1.0 stylesheet "
+                                          "that writes SVRL."),
+    "lint": ("lint_cmd", "command", "Check contracts: compile errors, unused lets and "
+                                    "diagnostics, shadowed and dead rules."),
+    "verify": ("verify_cmd", "command", "Call the provider with every consumer's interactions and "
+                                        "check the responses."),
+    "package": ("package_cmd", "command", "Build a wheel <consumer>-contracts-<provider> of the "
+                                          "contracts, for any package index."),
+    "publish": ("publish_cmd", "command", "Publish contracts at a version: a git commit and tag, "
+                                          "or a copy in a folder."),
+    "pull": ("pull_cmd", "command", "Resolve the sources of [contracts] in cdcxml.toml, fill the "
+                                    "cache, write cdcxml.lock."),
+    "batch": ("batch_cmd", "command", "Validate captured documents: files, directories, globs, "
+                                      "zip/tar archives, HAR files."),
+    "contrast": ("contrast_cmd", "command", "Targeted against full validation: the XSD's verdict "
+                                            "beside every consumer's, per document."),
+    "obligations": ("obligations_cmd", "command", "Remove, empty and retype each path of the "
+                                                  "samples; show which consumers then fail."),
+    "impact": ("impact_cmd", "command", "Which consumers a change breaks, by which assertion, and "
+                                        "who breaks only through the XSD."),
+    "xsd2sch": ("xsd2sch_cmd", "command", "Convert XSD into an ISO Schematron contract (full, or "
+                                          "only the --keep paths)."),
+    "record-deployment": ("deploy_cmd", "record_command", "Record that a consumer or provider "
+                                                          "version now runs in an environment."),
+    "can-i-deploy": ("deploy_cmd", "gate_command", "Exit 0 when every contract involved has a "
+                                                   "green record for the versions involved."),
+    "matrix": ("matrix_cmd", "command", "Show every consumer contract against every verified "
+                                        "provider version."),
 }
-
-
 def load_command(name: str) -> click.Command:
-    """The command ``name``, importing its module."""
-    return importlib.import_module(f"{__name__}.{COMMANDS[name][0]}").command
+    """The command ``name``, importing its module; every command takes -q/--quiet and -v/--verbose."""
+    module, attribute, _ = COMMANDS[name]
+    command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    if not any(p.name == "quiet" for p in command.params):
+        command.params.extend(verbosity_options())
+    return command
 
 
 class _Group(click.Group):
@@ -72,7 +82,7 @@ class _Group(click.Group):
         rows = []
         for name in names:
             # A command not loaded is listed through a stand-in with the same help.
-            command = self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
+            command = self.commands.get(name) or click.Command(name, help=COMMANDS[name][2])
             if not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
         with formatter.section("Commands"):

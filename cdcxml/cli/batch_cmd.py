@@ -18,26 +18,29 @@ from ..batch import ArchiveLimits, Spec, Tally, check_all, count, default_jobs, 
 from ..batch.inputs import DEFAULT_LIMITS as DEFAULT_ARCHIVE_LIMITS
 from ..checking import compile_all
 from ..fsutil import file_mode
+from ..report import text
 from ..report.batch_out import WRITERS
-from ..sources import load_contracts
-from .common import cannot_write
+from .common import OUTPUT_HELP, cannot_write, hints_for, interaction_option, loaded, note, verbosity
 from .limits_opt import limit_options
+from .sources_opt import contracts_option
+
+# The progress bar is redrawn at most this often (seconds): a terminal is not a log.
+REDRAW_EVERY = 0.1
 
 
 @click.command("batch")
-@click.option("-c", "--contract", "contracts", multiple=True, required=True,
-              help="Contract file or directory (repeatable).")
+@contracts_option
 @click.option("--xsd", type=click.Path(dir_okay=False),
               help="Also validate against this XSD (SOAP envelopes are unwrapped for it).")
 @click.option("--phase", help="Run only this phase of each contract.")
+@interaction_option
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
-              help="Worker processes (default: every core).")
+              help="Worker processes; 0 (the default) uses every core.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Run on this Dask cluster instead of local processes (needs cdcxml[dask]).")
 @click.option("--format", "fmt", type=click.Choice(list(WRITERS)), default="text",
               show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Write the report to this file instead of standard output.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help=OUTPUT_HELP)
 @click.option("--fail-fast", is_flag=True, help="Stop at the first document that does not hold.")
 @click.option("--resume", is_flag=True,
               help="Continue a --format jsonl --output FILE run: skip the documents it holds.")
@@ -58,8 +61,8 @@ from .limits_opt import limit_options
               default=DEFAULT_ARCHIVE_LIMITS.max_seconds, show_default=True,
               help="Seconds reading one archive may take (its documents' checks not counted).")
 @click.argument("paths", nargs=-1, required=True)
-def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, budget,
-            archive_max_members, archive_max_member_bytes, archive_max_total_bytes,
+def command(contracts, xsd, phase, interaction, jobs, scheduler, fmt, output, fail_fast, resume,
+            budget, archive_max_members, archive_max_member_bytes, archive_max_total_bytes,
             archive_max_ratio, archive_max_seconds, paths):
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
@@ -69,8 +72,8 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
                        max_total_bytes=archive_max_total_bytes, max_ratio=archive_max_ratio,
                        max_seconds=archive_max_seconds)
     with _CtrlC() as ctrl_c:
-        tally, writer, sink = _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast,
-                                   resume, paths, budget, ctrl_c, archives)
+        tally, writer, sink = _run(contracts, xsd, (phase, interaction), jobs, scheduler, fmt,
+                                   output, fail_fast, resume, paths, budget, ctrl_c, archives)
     interrupted = ctrl_c.pressed
     try:
         writer.finish(tally, interrupted=interrupted)
@@ -78,9 +81,11 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
     except OSError as err:  # a full disk: the previous report stays as it was
         sink.discard()
         raise cannot_write(err, output) from err
-    if fmt == "jsonl":
+    if fmt == "jsonl" and verbosity() >= 0:
         for line in tally.text_lines():
             click.echo(line, err=True)
+    if output or fmt == "jsonl":  # the report went elsewhere: the summary goes to stderr
+        note(text.summary_line(tally.summary))
     if interrupted:
         click.echo("cdcxml: interrupted; the report covers the documents checked so far", err=True)
         sys.exit(130)
@@ -88,15 +93,17 @@ def command(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resu
     sys.exit(0 if s.invalid == 0 and s.errors == 0 else 1)
 
 
-def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
+def _run(contracts, xsd, phases, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
          ctrl_c: _CtrlC, archives: ArchiveLimits):
     """Load, check and write the documents; returns what the closing summary needs."""
-    loaded = compile_all(load_contracts(contracts), phase)
+    phase, interaction = phases
+    contracts = compile_all(loaded(contracts), phase)
+    hints_for(contracts, interaction)  # an interaction no contract has stops the run here
     if xsd:
         from ..xsd import load_xsd
 
         load_xsd(xsd)  # a broken schema stops the run here, before any worker starts
-    spec = Spec.of(loaded, phase=phase, xsd=xsd, budget=budget)
+    spec = Spec.of(contracts, phase=phase, xsd=xsd, budget=budget, interaction=interaction)
 
     tally = Tally()
     skip: Counter[str] = Counter()
@@ -107,11 +114,15 @@ def _run(contracts, xsd, phase, jobs, scheduler, fmt, output, fail_fast, resume,
             skip[d.path] += 1
         with open(output, "ab") as fh:
             fh.truncate(good)  # drop a last line the previous run did not finish
-    sink = _Sink(output, append=resume, direct=fmt == "jsonl")
+    try:
+        sink = _Sink(output, append=resume, direct=fmt == "jsonl")
+    except OSError as err:  # a folder that does not exist, a file where a folder should be
+        raise cannot_write(err, output) from err
     writer = WRITERS[fmt](sink.stream)
     if ctrl_c.pressed:  # Ctrl-C while the contracts were loading: report that nothing was done
         return tally, writer, sink
-    progress = _Progress(paths, skip_total=sum(skip.values()), limits=archives)
+    progress = _Progress(paths, skip_total=sum(skip.values()), limits=archives,
+                         quiet=verbosity() < 0)
     reports = check_all(paths, spec, jobs=jobs or default_jobs(), scheduler=scheduler, skip=skip,
                         limits=archives)
     try:
@@ -207,24 +218,34 @@ class _Sink:
 class _Progress:
     """A bar with rate and ETA on a terminal's stderr; nothing when stderr is not a terminal."""
 
-    def __init__(self, paths, *, skip_total: int, limits: ArchiveLimits):
+    def __init__(self, paths, *, skip_total: int, limits: ArchiveLimits, quiet: bool = False,
+                 clock=time.monotonic):
         self.bar = None
-        if not sys.stderr.isatty():
+        if quiet or not sys.stderr.isatty():
             return
+        self.clock = clock
+        self.pending = 0
+        self.drawn = float("-inf")
         total = max(0, count(paths, limits=limits) - skip_total)
-        self.start = time.monotonic()
+        self.start = clock()
         self.done = 0
         self.bar = click.progressbar(length=total, label="checking", file=sys.stderr,
                                      show_eta=True, show_pos=True, item_show_func=lambda r: r)
         self.bar.__enter__()
 
     def step(self) -> None:
-        """Count one document."""
+        """Count one document; the bar is redrawn at most every REDRAW_EVERY seconds."""
         if self.bar is None:
             return
         self.done += 1
-        elapsed = max(time.monotonic() - self.start, 1e-9)
-        self.bar.update(1, f"{self.done / elapsed:,.0f} docs/s")
+        self.pending += 1
+        now = self.clock()
+        if now - self.drawn < REDRAW_EVERY:
+            return
+        self.drawn = now
+        elapsed = max(now - self.start, 1e-9)
+        self.bar.update(self.pending, f"{self.done / elapsed:,.0f} docs/s")
+        self.pending = 0
 
     def clear(self) -> None:
         """Wipe the bar's line before a report line shares the terminal with it."""
@@ -235,5 +256,7 @@ class _Progress:
     def close(self) -> None:
         """Remove the bar."""
         if self.bar is not None:
+            if self.pending:
+                self.bar.update(self.pending)
             self.bar.__exit__(None, None, None)
             self.bar = None

@@ -1,4 +1,9 @@
-"""Options and output handling shared by the commands."""
+"""Options and output handling shared by the commands.
+
+Every command writes its report to standard output, or with ``-o FILE`` to that file, and then
+standard output stays empty: the one-line summary goes to standard error. ``-q/--quiet`` drops
+summaries and notes (findings and errors remain); ``-v/--verbose`` adds what was loaded.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import click
 from ..errors import InputError
 from ..fsutil import write_atomic
 
+_VERBOSITY = "cdcxml.verbosity"
+
 
 def format_option(*choices: str, default: str = "text"):
     """``--format`` with the formats a command supports."""
@@ -16,13 +23,49 @@ def format_option(*choices: str, default: str = "text"):
                         show_default=True, help="Output format.")
 
 
+OUTPUT_HELP = "Write the report to this file; the summary then goes to standard error."
+
 output_option = click.option("--output", "-o", "output", type=click.Path(dir_okay=False),
-                             help="Write the report to this file instead of standard output.")
+                             help=OUTPUT_HELP)
 
 
-def cannot_write(err: OSError, output: str | None) -> InputError:
-    """The error for a report that could not be written (to ``output``, or standard output)."""
-    return InputError(f"cannot write the report: {err.strerror or err}", path=output or "<stdout>")
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    if value:
+        step = -1 if param.name == "quiet" else 1
+        ctx.meta[_VERBOSITY] = ctx.meta.get(_VERBOSITY, 0) + step * value
+
+
+def verbosity_options() -> list[click.Option]:
+    """``-q/--quiet`` and ``-v/--verbose``, for every command (added by the command group)."""
+    return [
+        click.Option(["-q", "--quiet"], count=True, expose_value=False, callback=_set_verbosity,
+                     help="Only findings and errors: no summary, no notes."),
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbosity,
+                     help="Also say which contracts were loaded, from where."),
+    ]
+
+
+def verbosity() -> int:
+    """Below 0 with --quiet, above 0 with --verbose, 0 by default."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_VERBOSITY, 0) if ctx is not None else 0
+
+
+def note(message: str) -> None:
+    """A summary or note on standard error, unless --quiet."""
+    if verbosity() >= 0:
+        click.echo(message, err=True)
+
+
+def loaded(contracts) -> list:
+    """Load contract sources; with --verbose, one line on standard error per contract."""
+    from ..sources import load_contracts
+
+    found = load_contracts(contracts)
+    if verbosity() > 0:
+        for c in found:
+            click.echo(f"cdcxml: loaded {c!r} from {c.name}", err=True)
+    return found
 
 
 def emit(data: str | bytes, output: str | None) -> None:
@@ -38,3 +81,34 @@ def emit(data: str | bytes, output: str | None) -> None:
         sys.stdout.buffer.flush()
     else:
         click.echo(data, nl=False)
+
+
+def cannot_write(err: OSError, output: str | None) -> InputError:
+    """The one-line error for a report (or any output) that cannot be written."""
+    if isinstance(err, InputError):
+        return err
+    reason = err.strerror or str(err)
+    return InputError(f"cannot write the report: {reason}", path=output or "<stdout>")
+
+
+def wrote(output: str | None, summary: str) -> None:
+    """After a report written with -o: the summary on standard error (standard output stays empty)."""
+    if output:
+        note(summary)
+
+
+interaction_option = click.option(
+    "--interaction", metavar="ID",
+    help="Check every document as the response to this interaction, under its phase, in each "
+         "contract that has it (others choose as usual).")
+
+
+def hints_for(contracts, interaction: str | None):
+    """The phase-choice hints of ``--interaction``; an id no contract has is a usage error."""
+    from ..interactions import NO_HINTS, Hints, known_interaction
+
+    if interaction is None:
+        return NO_HINTS
+    if not known_interaction(contracts, interaction):
+        raise click.UsageError(f"no contract has an interaction {interaction!r}")
+    return Hints(interaction=interaction)

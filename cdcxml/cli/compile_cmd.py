@@ -5,19 +5,35 @@ from __future__ import annotations
 import click
 
 from ..contract import load_contract
-from ..errors import InputError
-from .common import emit
+from .common import OUTPUT_HELP, emit, note
 
 
 @click.command("compile")
-@click.argument("contract", type=click.Path(dir_okay=False))
+@click.argument("contract", type=click.Path(dir_okay=False), required=False)
+@click.option("-c", "--contract", "contract_opt", type=click.Path(dir_okay=False),
+              metavar="FILE", help="The contract file (or give it as the argument).")
 @click.option("--phase", help="Compile only this phase.")
-@click.option("--svrl", is_flag=True, help="Include fired-rule records (what SVRL output needs).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the XSLT here.")
-def command(contract, phase, svrl, output):
-    """Compile a contract to XSLT 1.0 and print it (or write it with -o)."""
-    compiled = load_contract(contract).compiled(phase, svrl=svrl)
-    try:
+@click.option("--internal", is_flag=True,
+              help="Write cdcxml's own compiled form (needs cdcxml's extension functions) instead "
+                   "of the standalone SVRL stylesheet.")
+@click.option("--svrl", is_flag=True, hidden=True,
+              help="With --internal: include fired-rule records.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help=OUTPUT_HELP)
+def command(contract, contract_opt, phase, internal, svrl, output):
+    """Compile a contract to a standalone XSLT 1.0 stylesheet that writes SVRL.
+
+    The stylesheet runs in any XSLT 1.0 processor (xsltproc, lxml, Saxon, .NET), without
+    cdcxml: a consumer on another stack can run its contract.
+    """
+    if bool(contract) == bool(contract_opt):
+        raise click.UsageError("give one contract file, as the argument or with -c")
+    path = contract or contract_opt
+    compiled = load_contract(path).compiled(phase, svrl=svrl or not internal)
+    if internal:
         emit(compiled.xslt_source, output)
-    except OSError as err:
-        raise InputError(f"cannot write the XSLT: {err.strerror or err}", path=output) from err
+    else:
+        from ..schematron.standalone import standalone_xslt
+
+        emit(standalone_xslt(compiled), output)
+    if output:
+        note(f"cdcxml: wrote {output}")

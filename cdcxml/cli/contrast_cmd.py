@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import emit, format_option, output_option
+from .common import emit, format_option, hints_for, interaction_option, output_option
 from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
@@ -15,11 +15,12 @@ from .sources_opt import contracts_option
 @click.option("--xsd", "xsd_path", required=True, help="The provider's XML Schema.")
 @contracts_option
 @click.option("--phase", help="Run only this phase of each contract.")
+@interaction_option
 @limit_options
 @format_option("text", "json", "junit", "html")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
-def command(xsd_path, contracts, phase, budget, fmt, output, documents):
+def command(xsd_path, contracts, phase, interaction, budget, fmt, output, documents):
     """Targeted against full validation: the XSD's verdict beside every consumer's, per document.
 
     Exits 1 when a consumer rejects a document or a document cannot be read; what the XSD alone
@@ -34,7 +35,8 @@ def command(xsd_path, contracts, phase, budget, fmt, output, documents):
     from ..xsd import load_xsd
 
     loaded = compile_all(load_contracts(contracts), phase)
-    result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, budget=budget)
+    hints = hints_for(loaded, interaction)
+    result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, hints=hints, budget=budget)
     say_stopped(result.stopped)
     render = {"json": out.contrast_json, "junit": out.contrast_junit, "html": contrast_html}
     emit(render.get(fmt, out.contrast_text)(result), output)

@@ -9,14 +9,21 @@ import click
 from ..lint import lint
 from ..sources import load_contracts
 from ..xmlio import parse_file
+from .common import note
+from .sources_opt import CONTRACT_HELP, installed_option
 
 
 @click.command("lint")
-@click.argument("contracts", nargs=-1, required=True)
+@click.argument("positional", nargs=-1, metavar="[CONTRACT]...")
+@click.option("-c", "--contract", "contracts", multiple=True, metavar="SOURCE", help=CONTRACT_HELP)
+@installed_option("contracts")
 @click.option("--sample", "samples", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A sample document: warn about rule contexts that match nothing in it.")
-def command(contracts, samples):
+def command(positional, contracts, samples):
     """Check contracts: compile errors, unused lets and diagnostics, shadowed and dead rules."""
+    contracts = (*positional, *contracts)
+    if not contracts:
+        raise click.UsageError("give at least one contract source with -c (or --installed)")
     trees = [parse_file(s) for s in samples]
     count = 0
     for contract in load_contracts(contracts):
@@ -24,5 +31,5 @@ def command(contracts, samples):
             click.echo(str(problem))
             count += 1
     if count:
-        click.echo(f"{count} problem{'s' if count != 1 else ''}", err=True)
+        note(f"{count} problem{'s' if count != 1 else ''}")
     sys.exit(1 if count else 0)

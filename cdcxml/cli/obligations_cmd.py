@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import emit, format_option, output_option
+from .common import emit, format_option, hints_for, interaction_option, output_option
 from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
@@ -17,10 +17,11 @@ from .sources_opt import contracts_option
               help="A response every consumer accepts: file or directory (repeatable).")
 @click.option("--xsd", "xsd_path", help="Also list what this schema declares and no sample holds.")
 @click.option("--phase", help="Run only this phase of each contract.")
+@interaction_option
 @limit_options
 @format_option("text", "json", "html")
 @output_option
-def command(contracts, samples, xsd_path, phase, budget, fmt, output):
+def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, output):
     """Remove, empty and retype each path of the samples; show which consumers then fail.
 
     Exits 1 when a consumer rejects one of the samples themselves, or a check ran over its limit.
@@ -34,8 +35,10 @@ def command(contracts, samples, xsd_path, phase, budget, fmt, output):
     from ..xsd import load_xsd
 
     loaded = compile_all(load_contracts(contracts), phase)
+    hints = hints_for(loaded, interaction)
     xsd = load_xsd(xsd_path) if xsd_path else None
-    result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd, budget=budget)
+    result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd, hints=hints,
+                              budget=budget)
     say_stopped(result.stopped)
     render = {"json": out.obligations_json, "html": obligations_html}
     emit(render.get(fmt, out.obligations_text)(result), output)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..sources.package import package
-
 
 @click.command("package")
 @click.argument("sources", nargs=-1, required=True, metavar="CONTRACT_OR_DIR...")
@@ -15,5 +13,7 @@ from ..sources.package import package
               type=click.Path(file_okay=False), help="Folder the wheels are written to.")
 def command(sources, version, dist) -> None:
     """Build a wheel <consumer>-contracts-<provider> of the contracts, for any package index."""
+    from ..sources.package import package  # build and hatchling load only for this command
+
     for wheel in package(sources, version, dist):
         click.echo(str(wheel))

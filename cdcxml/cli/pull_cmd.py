@@ -23,4 +23,5 @@ def command(config_path, update, cache) -> None:
                    + (f" at {entry.commit[:12]}" if entry.commit else "")
                    + (f" ({entry.package} {entry.package_version})" if entry.package else ""))
     state = "wrote" if result.changed else "unchanged:"
-    click.echo(f"{state} {result.lock_path} ({len(result.lock.contracts)} contracts)")
+    n = len(result.lock.contracts)
+    click.echo(f"{state} {result.lock_path} ({n} contract{'s' if n != 1 else ''})")

@@ -8,6 +8,9 @@ import click
 
 from ..sources.repository import installed_source
 
+CONTRACT_HELP = ("Contract source (repeatable): a file, a directory, git+URL@REF[#subdirectory=DIR] "
+                 "or installed:PROVIDER (installed contract packages); see also --installed.")
+
 
 def installed_option(sources_param: str = "contracts"):
     """Add ``--installed`` and ``--provider`` to a command; they join its ``sources_param`` tuple.
@@ -19,7 +22,8 @@ def installed_option(sources_param: str = "contracts"):
 
     def decorate(func):
         @click.option("--installed", is_flag=True,
-                      help="Also use every installed contract package (see --provider).")
+                      help="Also use every installed contract package (entry point group "
+                           "cdcxml.contracts; see --provider).")
         @click.option("--provider", "installed_provider", metavar="NAME",
                       help="With --installed: only packages with contracts for this provider.")
         @functools.wraps(func)
@@ -40,7 +44,7 @@ def contracts_option(func):
     """``-c/--contract SOURCE...`` plus ``--installed [--provider NAME]``; at least one source."""
 
     @click.option("-c", "--contract", "contracts", multiple=True, metavar="SOURCE",
-                  help="Contract file, directory or git+URL@REF (repeatable).")
+                  help=CONTRACT_HELP)
     @installed_option("contracts")
     @functools.wraps(func)
     def wrapper(*args, contracts: tuple, **kwargs):

@@ -1,4 +1,4 @@
-"""Text, JSON and JUnit for contrast, obligations and impact (DESIGN.md §9)."""
+"""Text, JSON and JUnit for contrast, obligations and impact (docs/json.md, docs/cli.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..analysis.results import (
     BOTH_ACCEPT,
     BOTH_REJECT,
     CATEGORIES,
+    SOAP_FAULT,
     XSD_ACCEPTS_CONSUMER_REJECTS,
     XSD_REJECTS_CONSUMERS_ACCEPT,
     Contrast,
@@ -29,6 +30,7 @@ CATEGORY_TITLES = {
                                   "(gaps the provider's schema does not show)",
     BOTH_REJECT: "XSD and a consumer reject (real breaks)",
     BOTH_ACCEPT: "XSD and every consumer accept",
+    SOAP_FAULT: "SOAP faults (checked against the SOAP envelope schema, not the payload XSD)",
 }
 KIND_LETTERS = {"presence": "P", "content": "C", "type": "T"}
 KIND_LEGEND = "P = presence (removed), C = content (emptied), T = type (value of another type)"
@@ -56,6 +58,8 @@ def verdict(report: DocumentReport, consumer: str | None = None) -> str:
     if report.error is not None:
         return "error"
     if consumer is None:
+        if report.xsd is not None and report.xsd.fault:
+            return "fault" if report.xsd.valid else "FAULT-INVALID"
         return "accept" if report.xsd is None or report.xsd.valid else "REJECT"
     ok = all(c.valid for c in report.contracts if c.consumer == consumer)
     return "accept" if ok else "REJECT"
@@ -90,7 +94,8 @@ def contrast_text(result: Contrast) -> str:
             for r in result.rows]
     lines = [f"XSD {result.xsd} beside {len(result.consumers)} consumer contract(s)", ""]
     lines += _table(header, rows)
-    findings = [line for r in result.rows for line in text.document_lines(r.report)]
+    findings = [line for r in result.rows
+                for line in (*text.phase_lines(r.report), *text.document_lines(r.report))]
     if findings:
         lines += ["", *findings]
     lines.append("")
@@ -108,7 +113,13 @@ def contrast_text(result: Contrast) -> str:
 
 
 def contrast_junit(result: Contrast) -> bytes:
-    """A testsuite for the XSD and one per consumer, a testcase per document."""
+    """A testsuite for the XSD and one per consumer, a testcase per document.
+
+    The JUnit verdicts are those the exit code is made of: a consumer rejecting a document is a
+    failure, a document that cannot be checked an error. The XSD's rejection is what contrast
+    shows, not a break: its case passes, with the XSD's errors in system-out and the document's
+    category as a property.
+    """
     root = etree.Element("testsuites", name="cdcxml contrast")
     suites = [("xsd", None), *((c, c) for c in result.consumers)]
     for suite_name, consumer in suites:
@@ -120,13 +131,17 @@ def contrast_junit(result: Contrast) -> bytes:
             if outcome == "error":
                 errors += 1
                 etree.SubElement(case, "error", message=r.report.error or "error")
+            elif consumer is None:
+                props = etree.SubElement(case, "properties")
+                etree.SubElement(props, "property", name="category", value=r.category or "")
+                etree.SubElement(props, "property", name="xsd", value=outcome)
+                lines = [text.xsd_line(r.path, e) for e in r.report.xsd.errors]
+                if lines:
+                    etree.SubElement(case, "system-out").text = "\n".join(lines)
             elif outcome == "REJECT":
                 failures += 1
-                if consumer is None:
-                    lines = [f"xsd: {e}" for e in r.report.xsd.errors]
-                else:
-                    lines = [text.finding_line(r.path, c.consumer, f) for c in r.report.contracts
-                             if c.consumer == consumer for f in c.failures]
+                lines = [text.finding_line(r.path, c.consumer, f) for c in r.report.contracts
+                         if c.consumer == consumer for f in c.failures]
                 el = etree.SubElement(case, "failure", message=lines[0] if lines else "rejected")
                 el.text = "\n".join(lines)
         suite.set("tests", str(len(result.rows)))
@@ -139,17 +154,24 @@ def contrast_junit(result: Contrast) -> bytes:
 def obligations_to_dict(result: Obligations) -> dict:
     """The JSON object for ``cdcxml obligations``."""
     out = {
+        "not_analysed": list(result.not_analysed),
         "obligations": [
             {"path": o.display, "namespace": o.namespace,
              "consumers": {d.consumer: list(d.kinds) for d in o.dependencies}}
             for o in result.obligations
         ],
         "unused": [display(p) for p in result.unused],
+        "undecided": [display(p) for p in result.undecided],
     }
     if result.not_in_samples is not None:
         out["not_in_samples"] = [display(p) for p in result.not_in_samples]
     out["consumers"] = list(result.consumers)
-    out["samples"] = [{"path": s.path, "rejected_by": list(s.rejected_by)} for s in result.samples]
+    out["samples"] = []
+    for s in result.samples:
+        entry = {"path": s.path, "rejected_by": list(s.rejected_by)}
+        if any(how != "default phase" for _, how in s.phases):
+            entry["phases"] = dict(s.phases)
+        out["samples"].append(entry)
     return out
 
 
@@ -170,9 +192,17 @@ def obligations_text(result: Obligations) -> str:
         o = result.obligation(path)
         if o is not None:
             rows.append([o.display, *(kind_letters(o.kinds(c)) for c in result.consumers)])
-    lines = _table(["path", *result.consumers], rows) if rows else ["no consumer depends on any path"]
+    lines = []
+    if result.not_analysed:
+        lines += [f"ANALYSIS INCOMPLETE: not analysed (rejected every sample): "
+                  f"{', '.join(result.not_analysed)}; no path is called unused because of them", ""]
+    lines += _table(["path", *result.consumers], rows) if rows else ["no consumer depends on any path"]
     lines += [KIND_LEGEND, "", f"unused (no consumer depends on it): {len(result.unused)}"]
     lines += [f"  {display(p)}" for p in result.unused]
+    if result.undecided:
+        lines.append(f"undecided (a consumer not analysed on it may depend on it): "
+                     f"{len(result.undecided)}")
+        lines += [f"  {display(p)}" for p in result.undecided]
     if result.not_in_samples is not None:
         lines.append(f"declared by the XSD, in no sample: {len(result.not_in_samples)}")
         lines += [f"  {display(p)}" for p in result.not_in_samples]
@@ -180,12 +210,33 @@ def obligations_text(result: Obligations) -> str:
         if s.rejected_by:
             lines.append(f"{s.path}: rejected by {', '.join(s.rejected_by)} "
                          "(not analysed for them on this sample)")
+    chosen = [f"  {s.path}: {consumer}: {how}" for s in result.samples
+              for consumer, how in s.phases if how != "default phase"]
+    if chosen:
+        lines += ["phases:", *chosen]
     return "\n".join(lines) + "\n"
 
 
 # -- impact -------------------------------------------------------------------------------------
+def _changes(result: Impact) -> dict[str, tuple[str, str]]:
+    """Derived document name -> (the sample it came from, the change applied to it)."""
+    out = {}
+    for doc, how in zip(result.new, result.derivations, strict=False):
+        parts = [*(f"removed {p}" for p in how.removed), *(f"added {p}" for p in how.added)]
+        out[doc.path] = (how.sample, "; ".join(parts) or "unchanged")
+    return out
+
+
+def _location_dict(loc, changes: dict[str, tuple[str, str]]) -> dict:
+    out = {"document": loc.document, "line": loc.line, "location": loc.xpath}
+    if loc.document in changes:
+        out["sample"], out["change"] = changes[loc.document]
+    return out
+
+
 def impact_to_dict(result: Impact) -> dict:
     """The JSON object for ``cdcxml impact``."""
+    changes = _changes(result)
     xsd = None
     if result.xsd is not None:
         xsd = {"schema": result.xsd, "rejects": list(result.xsd_breaks),
@@ -197,17 +248,47 @@ def impact_to_dict(result: Impact) -> dict:
              "new_rejects": c.new_rejects,
              "assertions": [
                  {"assertion": b.assertion, "pattern": b.pattern, "message": b.message,
-                  "locations": [{"document": loc.document, "line": loc.line, "location": loc.xpath}
-                                for loc in b.locations]}
+                  "locations": [_location_dict(loc, changes) for loc in b.locations]}
                  for b in c.breaks]}
             for c in result.consumers
         ],
         "xsd": xsd,
+        "operations": _operations_list(result),
         "derived": [{"sample": d.sample, "removed": list(d.removed), "added": list(d.added),
                      "problems": list(d.problems)} for d in result.derivations],
         "old": [document_to_dict(d) for d in result.old],
         "new": [document_to_dict(d) for d in result.new],
     }
+
+
+def _operations_list(result: Impact) -> list[dict] | None:
+    if result.wsdls is None:
+        return None
+    return [{"operation": c.operation, "soap": c.soap_version, "change": c.kind,
+             "message": c.message, "breaking": c.breaking,
+             "callers": [{"consumer": who, "interaction": iid} for who, iid in c.callers]}
+            for c in result.operations]
+
+
+def operation_lines(result: Impact) -> list[str]:
+    """The operation-level changes between two WSDLs, breaking ones with their callers first."""
+    if result.wsdls is None:
+        return []
+    old, new = result.wsdls
+    lines = [f"operations ({old} -> {new}):"]
+    if not result.operations:
+        lines.append("  unchanged")
+    for c in sorted(result.operations, key=lambda c: (not (c.breaking and c.callers),
+                                                       not c.breaking)):
+        who = ", ".join(f"{consumer} ({iid})" for consumer, iid in c.callers)
+        if c.breaking and c.callers:
+            verdict = f"BREAKS {who}"
+        elif c.callers:
+            verdict = f"called by {who}"
+        else:
+            verdict = "no consumer calls it"
+        lines.append(f"  {c.operation} (SOAP {c.soap_version}): {c.message}: {verdict}")
+    return lines
 
 
 def impact_json(result: Impact) -> str:
@@ -217,15 +298,23 @@ def impact_json(result: Impact) -> str:
 
 def impact_text(result: Impact) -> str:
     """Per consumer: holds or breaks and by which assertion; then the XSD view and derivations."""
-    lines = []
+    lines = operation_lines(result)
+    if lines and result.consumers:
+        lines.append("")
+    changes = _changes(result)
     for c in result.consumers:
         state = "BREAKS" if c.broken else "holds"
         lines.append(f"{c.consumer}: {state} (rejects {c.old_rejects} old, {c.new_rejects} new "
                      "document(s))")
         for b in c.breaks:
             lines.append(f"  [{b.assertion}] {b.message}")
-            lines += [f"    {loc.document}:{loc.line}" if loc.line else f"    {loc.document}"
-                      for loc in b.locations]
+            for loc in b.locations:
+                where = f"{loc.document}:{loc.line}" if loc.line else loc.document
+                if loc.document in changes:  # a document derived in memory: say from what, and how
+                    sample, change = changes[loc.document]
+                    line = f":{loc.line}" if loc.line else ""
+                    where = f"{sample}{line} (derived: {change})"
+                lines.append(f"    {where}: {loc.xpath}" if loc.xpath else f"    {where}")
     errors = [d for d in result.new if d.error is not None]
     lines += [f"{d.path}: error: {d.error}" for d in errors]
     if result.xsd is not None:
@@ -249,6 +338,17 @@ def impact_text(result: Impact) -> str:
 def impact_junit(result: Impact) -> bytes:
     """One testcase per consumer: a failure when the change breaks it."""
     root = etree.Element("testsuites", name="cdcxml impact")
+    if result.wsdls is not None:
+        called = [c for c in result.operations if c.callers]
+        ops = etree.SubElement(root, "testsuite", name="operations", tests=str(len(called)),
+                               failures=str(sum(c.breaking for c in called)), errors="0")
+        for c in called:
+            for consumer, iid in c.callers:
+                case = etree.SubElement(ops, "testcase", name=f"{consumer}: {iid}",
+                                        classname=f"operations.{c.operation}")
+                if c.breaking:
+                    etree.SubElement(case, "failure", message=f"{c.operation} (SOAP "
+                                     f"{c.soap_version}): {c.message}")
     suite = etree.SubElement(root, "testsuite", name="impact", tests=str(len(result.consumers)),
                              failures=str(sum(c.broken for c in result.consumers)), errors="0")
     for c in result.consumers:

@@ -58,7 +58,7 @@ class TextWriter(Writer):
 
 
 class JsonWriter(Writer):
-    """The DESIGN.md §6 document, streamed: one document object per line inside the array."""
+    """The JSON report of docs/json.md, streamed: one document object per line inside the array."""
 
     def __init__(self, out: TextIO):
         super().__init__(out)
@@ -80,7 +80,7 @@ class JsonWriter(Writer):
 
 
 class JsonlWriter(Writer):
-    """One DESIGN.md §6 document object per line, flushed, so a cut-off run can be resumed."""
+    """One document object of docs/json.md per line, flushed, so a cut-off run can be resumed."""
 
     def document(self, d: DocumentReport) -> list[str]:
         self.out.write(json.dumps(jsonout.document_to_dict(d), ensure_ascii=False) + "\n")
@@ -116,7 +116,7 @@ class JUnitWriter(Writer):
             self._case("could not be checked", d, "error", d.error, [f"{d.path}: {d.error}"])
             return []
         if d.xsd is not None:
-            errors = list(d.xsd.errors)
+            errors = [text.xsd_line(d.path, x) for x in d.xsd.errors]
             self._case("xsd", d, None if d.xsd.valid else "failure",
                        errors[0] if errors else "", errors)
         for c in d.contracts:
@@ -168,7 +168,7 @@ class HtmlWriter(Writer):
         if d.error is not None:
             cell = f'<span class="err">could not be checked: {e(d.error)}</span>'
         else:
-            items = [f"<li>xsd: {e(x)}</li>" for x in (d.xsd.errors if d.xsd else ())]
+            items = [f"<li>xsd: {e(str(x))}</li>" for x in (d.xsd.errors if d.xsd else ())]
             for c in d.contracts:
                 for f in c.failures:
                     where = f"line {f.line}: " if f.line else ""

@@ -9,7 +9,8 @@ from .. import __version__
 from ..analysis.paths import display, namespace
 from ..analysis.results import CATEGORIES, Contrast, Impact, Obligations
 from ..results import DocumentReport
-from .analysis import CATEGORY_TITLES, KIND_LEGEND, kind_letters, verdict
+from . import text
+from .analysis import CATEGORY_TITLES, KIND_LEGEND, kind_letters, operation_lines, verdict
 
 _CSS = """
 :root { color-scheme: light; --line: #d0d5dd; --muted: #667085; }
@@ -34,6 +35,7 @@ td.reject { background: #fecdca; font-weight: 600; }
 td.error { background: #e4e7ec; }
 ul.findings, ul.paths { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
 .count { font-weight: 600; }
+.banner { background: #fecdca; border: 1px solid #b42318; padding: .5rem .75rem; font-weight: 600; }
 """
 
 
@@ -65,7 +67,7 @@ def _list(items, empty: str = "none", cls: str = "paths") -> html.HtmlElement:
 def _findings(d: DocumentReport) -> list[str]:
     if d.error is not None:
         return [f"{d.path}: could not be checked: {d.error}"]
-    lines = [f"{d.path}: XSD: {e}" for e in (d.xsd.errors if d.xsd is not None else ())]
+    lines = [text.xsd_line(d.path, e) for e in (d.xsd.errors if d.xsd is not None else ())]
     for c in d.contracts:
         for f in c.failures:
             where = f"{f.location.document or d.path}:{f.location.line}" if f.location.line else d.path
@@ -150,7 +152,10 @@ def obligations_html(result: Obligations) -> str:
         if path in unused:
             row.set("class", "unused")
         rows.append(row)
-    sections = [
+    sections = []
+    if result.not_analysed:
+        sections.append(E.P(_not_analysed(result), E.CLASS("banner"), id="not-analysed"))
+    sections += [
         E.P(f"{len(result.samples)} sample(s), {len(result.consumers)} consumer(s). Each path was "
             "removed, emptied and given a value of another type; a cell shows how a consumer's "
             "contract depends on it.", E.CLASS("meta")),
@@ -161,6 +166,9 @@ def obligations_html(result: Obligations) -> str:
         E.H2("Unused: no consumer depends on these"),
         E.DIV(_list(display(p) for p in result.unused), id="unused"),
     ]
+    if result.undecided:
+        sections += [E.H2("Undecided: a consumer that was not analysed may depend on these"),
+                     E.DIV(_list(display(p) for p in result.undecided), id="undecided")]
     if result.not_in_samples is not None:
         sections += [E.H2("Declared by the XSD, in no sample"),
                      _list(display(p) for p in result.not_in_samples)]
@@ -169,6 +177,12 @@ def obligations_html(result: Obligations) -> str:
     if rejected:
         sections += [E.H2("Samples a consumer rejects (not analysed for it)"), _list(rejected)]
     return _page("Consumer obligations", *sections)
+
+
+def _not_analysed(result: Obligations) -> str:
+    return (f"Analysis incomplete: not analysed (rejected every sample): "
+            f"{', '.join(result.not_analysed)}. What they depend on is unknown; no path is called "
+            "unused because of them.")
 
 
 def impact_html(result: Impact) -> str:
@@ -183,7 +197,11 @@ def impact_html(result: Impact) -> str:
               + ", ".join(f"{loc.document}:{loc.line}" if loc.line else str(loc.document)
                           for loc in b.locations)
               for c in result.consumers for b in c.breaks]
-    sections = [
+    sections = []
+    if result.wsdls is not None:
+        sections += [E.H2(f"Operations ({result.wsdls[0]} to {result.wsdls[1]})"),
+                     _list(operation_lines(result)[1:], empty="unchanged")]
+    sections += [
         E.H2("Consumers"),
         E.TABLE(E.THEAD(E.TR(E.TH("consumer"), E.TH("after the change"), E.TH("old rejected"),
                              E.TH("new rejected"))), E.TBODY(*rows), id="impact"),

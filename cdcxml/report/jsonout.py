@@ -1,11 +1,11 @@
-"""The stable JSON shape of DESIGN.md §6."""
+"""The stable JSON shape of docs/json.md."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 
-from ..results import ContractReport, DocumentReport, Finding, Summary
+from ..results import ContractReport, DocumentReport, Finding, Summary, XsdReport
 
 FORMAT_VERSION = "1"
 
@@ -35,15 +35,30 @@ def finding_to_dict(f: Finding) -> dict:
     return d
 
 
+def xsd_to_dict(x: XsdReport) -> dict:
+    """The XSD's verdict: each error with its line and XPath, as a finding has them."""
+    out = {"valid": x.valid,
+           "errors": [{"message": e.message, "line": e.location.line, "location": e.location.xpath}
+                      for e in x.errors]}
+    if x.fault:  # judged by the SOAP envelope schema, not the payload XSD
+        out["fault"] = True
+        out["schema"] = x.schema
+    return out
+
+
 def contract_to_dict(c: ContractReport) -> dict:
     """One contract's verdict on one document."""
-    return {
+    out = {
         "consumer": c.consumer,
         "contract": c.contract,
         "valid": c.valid,
         "failures": [finding_to_dict(f) for f in c.failures],
         "reports": [finding_to_dict(f) for f in c.reports],
     }
+    if c.chosen_by is not None:
+        out["phase"] = c.phase
+        out["phase_chosen_by"] = c.chosen_by
+    return out
 
 
 def document_to_dict(d: DocumentReport) -> dict:
@@ -52,7 +67,7 @@ def document_to_dict(d: DocumentReport) -> dict:
         "path": d.path,
         "valid": d.valid,
         "error": d.error,
-        "xsd": None if d.xsd is None else {"valid": d.xsd.valid, "errors": list(d.xsd.errors)},
+        "xsd": None if d.xsd is None else xsd_to_dict(d.xsd),
         "contracts": [contract_to_dict(c) for c in d.contracts],
     }
 

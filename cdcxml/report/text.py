@@ -4,18 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..results import DocumentReport, Finding, Summary
+from ..results import DocumentReport, Finding, Location, Summary, XsdIssue
 
 
-def finding_line(path: str, consumer: str, f: Finding) -> str:
+def where(path: str, location: Location, *, at: bool = False) -> str:
+    """``file:line`` of a location (its own document first); ``at`` adds the XPath, for findings
+    that share a line (a SOAP envelope written on one line puts every finding on it)."""
+    doc = location.document or path
+    out = f"{doc}:{location.line}" if location.line else doc
+    return f"{out}: {location.xpath}" if at and location.xpath else out
+
+
+def finding_line(path: str, consumer: str, f: Finding, *, at: bool = False) -> str:
     """One finding as a line."""
-    where = f"{path}:{f.location.line}" if f.location.line else path
-    if f.location.document:
-        where = f"{f.location.document}:{f.location.line}" if f.location.line else f.location.document
     tag = f" [{f.id}]" if f.id else f" [{f.test}]"
     note = " (info)" if f.informational else ""
     message = f.message or f"{f.kind} {f.test!r} {'failed' if f.kind == 'assert' else 'fired'}"
-    return f"{where}: {consumer}: {message}{tag}{note}"
+    return f"{where(path, f.location, at=at)}: {consumer}: {message}{tag}{note}"
+
+
+def xsd_line(path: str, issue: XsdIssue, *, at: bool = True) -> str:
+    """One XSD error as a line, in the form of a finding: ``file:line: xsd: message (at XPath)``."""
+    xpath = f" (at {issue.location.xpath})" if at and issue.location.xpath else ""
+    return f"{where(path, issue.location)}: xsd: {issue.message}{xpath}"
+
+
+def shared_lines(d: DocumentReport) -> set[tuple[str | None, int | None]]:
+    """(document, line) pairs where findings point at different nodes: those lines need the XPath
+    to tell the findings apart (a SOAP envelope written on one line puts every finding on it)."""
+    paths: dict[tuple[str | None, int | None], set[str]] = {}
+    for c in d.contracts:
+        for f in c.findings:
+            paths.setdefault((f.location.document, f.location.line), set()).add(f.location.xpath)
+    return {key for key, found in paths.items() if len(found) > 1 and key[1] is not None}
 
 
 def document_lines(d: DocumentReport) -> list[str]:
@@ -24,10 +45,19 @@ def document_lines(d: DocumentReport) -> list[str]:
         return [f"{d.path}: error: {d.error}"]
     lines = []
     if d.xsd is not None and not d.xsd.valid:
-        lines.extend(f"{d.path}: xsd: {e}" for e in d.xsd.errors)
+        lines.extend(xsd_line(d.path, e) for e in d.xsd.errors)
+    shared = shared_lines(d)
     for c in d.contracts:
-        lines.extend(finding_line(d.path, c.consumer, f) for f in c.findings)
+        lines.extend(finding_line(d.path, c.consumer, f,
+                                  at=(f.location.document, f.location.line) in shared)
+                     for f in c.findings)
     return lines
+
+
+def phase_lines(d: DocumentReport) -> list[str]:
+    """Which phase each contract ran under, where a choice was made (not just the default)."""
+    return [f"{d.path}: {c.consumer}: phase {c.phase or '#ALL'} ({c.chosen_by})"
+            for c in d.contracts if c.chosen_by not in (None, "default phase")]
 
 
 def summary_line(s: Summary) -> str:
@@ -36,11 +66,16 @@ def summary_line(s: Summary) -> str:
             f"{s.invalid} invalid, {s.errors} could not be checked")
 
 
-def render(documents: Iterable[DocumentReport]) -> str:
-    """The whole text report."""
-    lines, summary = [], Summary()
+def render(documents: Iterable[DocumentReport], *, summary: bool = True,
+           holding: bool = False) -> str:
+    """The whole text report; ``holding`` adds a ``path: ok`` line for each document that holds."""
+    lines, total = [], Summary()
     for d in documents:
-        summary = summary.add(d)
+        total = total.add(d)
+        lines.extend(phase_lines(d))
         lines.extend(document_lines(d))
-    lines.append(summary_line(summary))
-    return "\n".join(lines) + "\n"
+        if holding and d.valid:
+            lines.append(f"{d.path}: ok")
+    if summary:
+        lines.append(summary_line(total))
+    return "".join(f"{line}\n" for line in lines)

@@ -37,7 +37,10 @@ def problems(r: InteractionResult) -> list[str]:
 def text_line(r: InteractionResult) -> str:
     """The line (and indented detail lines) for one consumer × interaction."""
     status = f" {r.status}" if r.status is not None else ""
-    head = f"{_LABEL[r.outcome]:<5} {r.consumer} / {r.interaction}  {r.method} {r.url}{status}"
+    label = _LABEL[r.outcome]
+    if r.pending and not r.valid:
+        label = f"{label} (pending)"
+    head = f"{label:<5} {r.consumer} / {r.interaction}  {r.method} {r.url}{status}"
     return "\n".join([head, *(f"      {p}" for p in problems(r))])
 
 
@@ -47,19 +50,29 @@ def text_summary(results: Sequence[InteractionResult]) -> str:
     lines = [f"{len(results)} interaction{'s' if len(results) != 1 else ''}: "
              f"{counts[PASSED]} passed, {counts[FAILED]} failed, {counts[ERROR]} error"
              f"{'s' if counts[ERROR] != 1 else ''}"]
-    broken = broken_consumers(results)
-    if not broken:
+    forgiven = [r for r in results if r.pending and r.outcome == FAILED]
+    if forgiven:
+        lines.append(f"{len(forgiven)} of the failures are of pending contracts (never passed on "
+                     "the provider's main line): reported, not failing the build")
+    # A provider that broke an interaction and one that could not be checked (down, not XML) are
+    # different news: only the first says a consumer would break.
+    broken = broken_consumers(r for r in results if r.outcome == FAILED)
+    unchecked = broken_consumers(r for r in results if r.outcome == ERROR)
+    if not broken and not unchecked:
         lines.append("No consumer would break.")
-    else:
-        lines.append("Consumers that would break:")
-        for consumer, failed in broken.items():
-            what = "; ".join(f"{r.interaction} ({_cause(r)})" for r in failed)
-            lines.append(f"  {consumer}: {what}")
+    for title, group in (("Consumers that would break:", broken),
+                         ("Not checked (no usable answer, so nothing is known):", unchecked)):
+        if group:
+            lines.append(title)
+            for consumer, failed in group.items():
+                what = "; ".join(f"{r.interaction} ({_cause(r)})" for r in failed)
+                lines.append(f"  {consumer}: {what}")
     return "\n".join(lines)
 
 
 def _cause(r: InteractionResult) -> str:
-    ids = [f.id or f.test for f in r.failures]
+    # Each assertion once, however many nodes it failed on.
+    ids = list(dict.fromkeys(f.id or f.test for f in r.failures))
     causes = [*r.mismatches, *([r.error] if r.error else []), *ids]
     return ", ".join(causes) if causes else r.outcome
 
@@ -89,7 +102,7 @@ def fault_to_dict(f: Fault | None) -> dict | None:
 
 
 def result_to_dict(r: InteractionResult) -> dict:
-    """One interaction as a DESIGN §6 document object, plus what verify adds."""
+    """One interaction as a document object of docs/json.md, plus what verify adds."""
     d = document_to_dict(r.document())
     d["valid"] = r.valid
     d.update({
@@ -104,6 +117,7 @@ def result_to_dict(r: InteractionResult) -> dict:
         "phase": r.phase,
         "state": r.state,
         "elapsed": round(r.elapsed, 6),
+        "pending": r.pending,
     })
     return d
 

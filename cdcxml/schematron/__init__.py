@@ -12,7 +12,7 @@ from .check import Checker
 from .compile import Compiler
 from .load import load
 from .model import Pattern, Phase, Schema
-from .quick import precheck
+from .quick import fired, precheck
 from .run import Compiled, Outcome
 
 __all__ = ["Compiled", "Outcome", "Schema", "compile_schematron", "parse_schematron",
@@ -63,6 +63,8 @@ def compile_schematron(source: bytes, *, path: Path | None = None, phase: str | 
     compiled = Compiled(schema, plan, tree, path.resolve().parent if path else None)
     if not svrl:  # SVRL lists fired rules, which only the stylesheet knows
         compiled.precheck = precheck(schema, phase_obj, patterns)
+        if compiled.precheck is not None:
+            compiled.fired = fired(patterns)
     _CACHE[key] = compiled
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)

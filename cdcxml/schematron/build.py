@@ -28,6 +28,8 @@ from .model import (
 from .ns import SCH, SRC, UNSUPPORTED_BINDINGS, XML, XSL, XSLT1_BINDINGS, sch
 
 LANG = f"{{{XML}}}lang"
+# A contract's pattern or rule marked cdc:optional="true" may match nothing (see contract.py).
+OPTIONAL = "{urn:cdcxml:contract:1}optional"
 BAKED_LANG = f"{{{SRC}}}lang"
 TEXT_ATTRS = ("see", "icon", "fpi")
 
@@ -42,6 +44,10 @@ def _local(el: etree._Element) -> str | None:
 def _id(el: etree._Element) -> str | None:
     """An element's id: ``@id``, or ``@xml:id`` as includes by fragment use."""
     return el.get("id") or el.get(f"{{{XML}}}id")
+
+
+def _optional(el: etree._Element) -> bool:
+    return (el.get(OPTIONAL) or "").strip() in ("true", "1")
 
 
 def _children(el: etree._Element, *names: str) -> list[etree._Element]:
@@ -253,6 +259,7 @@ class Builder:
             first_match=first_match,
             diagnostics=tuple(local_diag.values()),
             properties=tuple(local_prop.values()),
+            optional=_optional(el) or _optional(body),
         )
 
     def rule(self, el: etree._Element, abstract: Mapping[str, etree._Element],
@@ -278,6 +285,7 @@ class Builder:
             see=el.get("see"),
             icon=el.get("icon"),
             fpi=el.get("fpi"),
+            optional=_optional(el),
         )
 
     def _rule_body(self, el, abstract, concrete, lets, assertions, stack) -> None:

@@ -122,6 +122,8 @@ class Compiler:
         elif main_units:
             etree.SubElement(out, X + "apply-templates", select=walk_from, mode="w0")
             self._walk(root, "w0", main_units)
+        self._hits(out, [(i, p) for i, p in enumerate(self.patterns) if not p.documents],
+                   walk_from)
         for g, (pattern, units) in enumerate(units_by_group, start=1):
             self._subordinate(out, pattern, g)
             self._walk(root, f"w{g}", units)
@@ -146,6 +148,32 @@ class Compiler:
         etree.SubElement(parent, X + "variable", name=let.name,
                          select=f"exsl:node-set(${fragment})")
 
+    # -- which patterns fired ---------------------------------------------------------------------
+    def _hits(self, parent: etree._Element, patterns: list[tuple[int, Pattern]],
+              walk_from: str) -> None:
+        """``<cdcr:h p="i"/>`` for each pattern one of whose required rules matches a node.
+
+        A pattern that fired nothing checked nothing; the contract level calls that vacuous. One
+        XPath per rule, evaluated from the root of the document being walked, stopping at the
+        first node; a phase's ``from`` keeps only nodes inside the nodes it selects.
+        """
+        scoped = walk_from != "/"
+        if scoped and any(p.required_rules for _, p in patterns):
+            etree.SubElement(parent, X + "variable", name="cdcr-from", select=walk_from)
+        for p_index, pattern in patterns:
+            rules = pattern.required_rules
+            if not rules:
+                continue
+            choose = etree.SubElement(parent, X + "choose")
+            for rule in rules:
+                found = f"({xpath.pattern_to_expression(rule.context)})"
+                if scoped:
+                    found += ("[count(ancestor-or-self::node() | $cdcr-from) < "
+                              "count(ancestor-or-self::node()) + count($cdcr-from)]")
+                when = etree.SubElement(choose, X + "when", nsmap=dict(rule.ns),
+                                        test=f"{found}[1]")
+                etree.SubElement(when, R + "h", p=str(p_index))
+
     # -- subordinate documents ------------------------------------------------------------------
     def _subordinate(self, out: etree._Element, pattern: Pattern, g: int) -> None:
         p_index = self.plan.patterns.index(pattern)
@@ -169,9 +197,13 @@ class Compiler:
         etree.SubElement(each, X + "value-of", select="cdcr:enter(string(.))")
         etree.SubElement(each, X + "apply-templates", select="document(string(.), .)",
                          mode=f"w{g}")
+        self._hits(etree.SubElement(each, X + "for-each", select="document(string(.), .)"),
+                   [(p_index, pattern)], "/")
         etree.SubElement(other, X + "value-of", select=f"cdcr:enter(string(${var}))")
         etree.SubElement(other, X + "apply-templates", select=f"document(string(${var}), /)",
                          mode=f"w{g}")
+        self._hits(etree.SubElement(other, X + "for-each", select=f"document(string(${var}), /)"),
+                   [(p_index, pattern)], "/")
         etree.SubElement(out, X + "value-of", select="cdcr:enter('')")
 
     # -- selecting the nodes a pattern can match ------------------------------------------------------

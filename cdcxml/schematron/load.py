@@ -62,8 +62,8 @@ def load(source: bytes, *, path: Path | None = None) -> Loaded:
         _upgrade_15(root)
     elif ns != SCH:
         raise SchematronError(
-            f"root element {{{ns}}}{etree.QName(root).localname} is not a Schematron schema",
-            path=name, line=root.sourceline)
+            f"root element {_named(root)} is not a Schematron schema (expected sch:schema in "
+            f"{SCH} or {SCH15})", path=name, line=root.sourceline)
     if etree.QName(root).localname != "schema":
         raise SchematronError(
             f"root element is sch:{etree.QName(root).localname}, expected sch:schema",
@@ -74,6 +74,12 @@ def load(source: bytes, *, path: Path | None = None) -> Loaded:
     folder = path.resolve().parent if path else None
     _Resolver(loaded, folder).run()
     return loaded
+
+
+def _named(el: etree._Element) -> str:
+    """An element's name as written: ``local`` without a namespace, ``{ns}local`` with one."""
+    q = etree.QName(el)
+    return f"{{{q.namespace}}}{q.localname}" if q.namespace else q.localname
 
 
 def _upgrade_15(root: etree._Element) -> None:

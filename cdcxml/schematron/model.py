@@ -95,6 +95,7 @@ class Rule:
     see: str | None = None
     icon: str | None = None
     fpi: str | None = None
+    optional: bool = False  # cdc:optional="true": matching nothing is acceptable
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,12 @@ class Pattern:
     first_match: bool = True
     diagnostics: tuple[Diagnostic, ...] = ()
     properties: tuple[Property, ...] = ()
+    optional: bool = False  # cdc:optional="true": matching nothing is acceptable
+
+    @property
+    def required_rules(self) -> tuple[Rule, ...]:
+        """The rules of which one must fire for the pattern to have checked anything."""
+        return () if self.optional else tuple(r for r in self.rules if not r.optional)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,29 @@ def precheck(schema: Schema, phase: Phase | None, patterns: list[Pattern]) -> et
         return None
 
 
+def fired(patterns: list[Pattern]) -> etree.XPath | None:
+    """An XPath whose value has a character per pattern: 1 if a required rule matches a node,
+    0 if none does, - if the pattern requires nothing.
+
+    For documents the pre-check settles, which the stylesheet (that records the same) never sees;
+    only built where :func:`precheck` is, so every context is a plain XPath over one document.
+    """
+    ns: dict[str, str] = {}
+    digits = []
+    for pattern in patterns:
+        tests = []
+        for rule in pattern.required_rules:
+            if not _bind(ns, rule.ns):
+                return None
+            tests.append(f"boolean(({xpath.pattern_to_expression(rule.context)})[1])")
+        digits.append(f"number({' or '.join(tests)})" if tests else "'-'")
+    try:
+        return etree.XPath(f"concat('', {', '.join(digits) or repr('')}, '')",
+                           namespaces=ns or None)
+    except etree.XPathSyntaxError:
+        return None
+
+
 def _bind(ns: dict[str, str], bindings) -> bool:
     # One prefix bound to two namespaces: the parts cannot share one XPath.
     return all(ns.setdefault(prefix, uri) == uri for prefix, uri in bindings)

@@ -188,6 +188,7 @@ class Outcome:
     raw: etree._Element
     compiled: Compiled
     document: str | None
+    silent: tuple[int, ...] | None = None  # patterns (plan indexes) that fired no required rule
 
     def svrl(self) -> etree._ElementTree:
         """The run as an SVRL document."""
@@ -221,8 +222,10 @@ class Compiled:
             self.xslt = etree.XSLT(tree, access_control=access, extensions=extensions)
         except etree.XSLTParseError as err:
             raise _compile_error(err, plan, schema) from err
-        # The outcome of every document the pre-check settles: no finding.
+        # The outcomes of the documents the pre-check settles: no finding (and every pattern
+        # fired), one object for all of them.
         self.settled = Outcome((), _NO_OUTPUT, self, None)
+        self.settled_fired = Outcome((), _NO_OUTPUT, self, None, ())
 
     # extension functions ------------------------------------------------------------------------
     def _locate(self, _ctx, nodes, roots):
@@ -243,11 +246,19 @@ class Compiled:
 
     # running ------------------------------------------------------------------------------------
     precheck: etree.XPath | None = None  # set by compile_schematron when one XPath can tell
+    fired: etree.XPath | None = None  # which patterns fire, where the pre-check settles a document
 
-    def run(self, tree: etree._ElementTree) -> Outcome:
-        """Apply to a parsed document."""
-        if self.precheck is not None and not self._flagged(tree):
-            return self.settled
+    def run(self, tree: etree._ElementTree, *, silent: bool = False) -> Outcome:
+        """Apply to a parsed document; with ``silent``, also say which patterns fired nothing."""
+        if self.precheck is not None and not (silent and self.fired is None) \
+                and not self._flagged(tree):
+            if not silent:
+                return self.settled
+            quiet = self._silent_by_xpath(tree)
+            if quiet == ():
+                return self.settled_fired
+            if quiet is not None:
+                return Outcome((), _NO_OUTPUT, self, None, quiet)
         url = tree.docinfo.URL
         _state.main = _state.doc = url
         try:
@@ -262,7 +273,19 @@ class Compiled:
         raw = result.getroot()
         if raw is None:
             raise RunError("the contract produced no result", path=self.schema.where.file)
-        return Outcome(self.findings(raw, url), raw, self, url)
+        return Outcome(self.findings(raw, url), raw, self, url, self._silent(raw))
+
+    def _silent(self, raw: etree._Element) -> tuple[int, ...]:
+        hit = {int(h.get("p")) for h in raw.iterchildren(R + "h")}
+        return tuple(i for i, p in enumerate(self.plan.patterns)
+                     if p.required_rules and i not in hit)
+
+    def _silent_by_xpath(self, tree: etree._ElementTree) -> tuple[int, ...] | None:
+        try:
+            digits = str(self.fired(tree))
+        except etree.XPathError:
+            return None
+        return tuple(i for i, d in enumerate(digits) if d == "0")
 
     def _flagged(self, tree: etree._ElementTree) -> bool:
         """True when the pre-check sees a finding (or cannot tell): the stylesheet must run."""

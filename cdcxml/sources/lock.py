@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ..config import ContractsSettings, find_config, load_config
 from ..contract import Contract, load_contract
-from ..errors import CdcxmlError, ConfigError
+from ..errors import CdcxmlError, ConfigError, InputError
 from ..fsutil import write_atomic
 from .repository import (
     ResolvedSource,
@@ -251,7 +251,7 @@ def only_provider(resolved: ResolvedSource, provider: str | None) -> ResolvedSou
         return resolved
     keep = []
     for path in resolved.contracts:
-        named = load_contract(path).provider
+        named = load_contract(path, compile=False).provider
         if named is None or named == provider:
             keep.append(path)
     return replace(resolved, contracts=tuple(keep))
@@ -372,8 +372,19 @@ def resolve_sources(sources: Iterable[str | Path], *, base: Path | None = None,
             resolved = resolve(text, cache=cache)
             if provider is not None:
                 resolved = [only_provider(r, provider) for r in resolved]
+        if not any(r.contracts for r in resolved):
+            # Nothing to check is never a pass: a source that names no contract is an error.
+            raise InputError(_nothing_in(text), path=text)
         found.extend(resolved)
     return found
+
+
+def _nothing_in(source: str) -> str:
+    if is_installed_source(source):
+        name = source.partition(":")[2]
+        return ("no installed contract package" + (f" has contracts for provider {name!r}"
+                                                   if name else ""))
+    return "no contracts in this source"
 
 
 def discover() -> Pinning | None:

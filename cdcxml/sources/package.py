@@ -48,7 +48,11 @@ def package(sources: Iterable[str | Path], version: str, dist: str | Path = "dis
         raise PackageError(f"version {version!r} is not a valid package version "
                            "(PEP 440, e.g. 1.2.0)") from None
     out = Path(dist)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file where the folder should be, a place nobody may write
+        raise PackageError(f"cannot create the output folder: {err.strerror or err}",
+                           path=str(out)) from err
     return [build_wheel(bundle, out) for bundle in bundles(sources, version)]
 
 
@@ -75,7 +79,11 @@ def build_wheel(bundle: Bundle, dist: Path) -> Path:
             raise PackageError(f"building the package of {bundle.consumer} failed: "
                                f"{last[0].strip()}") from err
         target = dist / built.name
-        write_atomic(target, built.read_bytes())
+        try:
+            write_atomic(target, built.read_bytes())
+        except OSError as err:
+            raise PackageError(f"cannot write the wheel: {err.strerror or err}",
+                               path=str(target)) from err
     return target
 
 

@@ -182,10 +182,15 @@ def publish(sources: Iterable[str | Path], version: str, to: str, *,
         except OSError as err:
             raise PublishError(f"cannot write there: {err.strerror or err}",
                                path=err.filename or to) from err
-    url = to.removeprefix("git+")
+    return publish_to_git(found, git_url(to), force=force, name=to)
+
+
+def git_url(target: str) -> str:
+    """The URL git is given for a ``--to`` target: a local path becomes a file:// URL."""
+    url = target.removeprefix("git+")
     if "://" not in url and not _SCP_LIKE.match(url):
         url = Path(url).resolve().as_uri()
-    return publish_to_git(found, url, force=force, name=to)
+    return url
 
 
 def publish_to_dir(found: list[Bundle], root: Path, *, force: bool = False) -> list[Published]:
@@ -235,8 +240,7 @@ def publish_to_git(found: list[Bundle], url: str, *, force: bool = False,
         work = Path(tmp) / "contracts"
         # A symbolic link in a shared repository could point anywhere on this machine: it is
         # checked out as a plain file, and nothing is deleted or written through such a path.
-        run_git(["-c", "core.symlinks=false", "clone", "-q", "--config", "core.symlinks=false",
-                 "--", url, str(work)])
+        clone_untrusted(url, work)
         for bundle in found:
             _refuse_unsafe(work, Path(bundle.provider, bundle.consumer), name, git=True)
         for bundle in found:
@@ -282,13 +286,19 @@ def _refuse_unsafe(root: Path, rel: Path, name: str, *, git: bool = False) -> No
     if found is None:
         return
     part, what = found
-    if git and _is_link_in_index(root, part):
+    if git and is_link_in_index(root, part):
         what = "a symbolic link"
     raise PublishError(f"{name}: {part} is {what}; contracts are published only through real "
                        "folders, so nothing was published")
 
 
-def _is_link_in_index(work: Path, part: str) -> bool:
+def clone_untrusted(url: str, work: Path) -> None:
+    """Clone a shared repository with symbolic links off: a link is checked out as a plain file."""
+    run_git(["-c", "core.symlinks=false", "clone", "-q", "--config", "core.symlinks=false",
+             "--", url, str(work)])
+
+
+def is_link_in_index(work: Path, part: str) -> bool:
     # Checked out with core.symlinks=false, a link is a plain file; git's index still knows it.
     listed = run_git(["ls-files", "-s", "--", part], cwd=work, check=False).stdout
     return any(line.startswith("120000 ") for line in listed.splitlines())

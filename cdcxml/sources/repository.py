@@ -24,7 +24,7 @@ from lxml import etree
 
 from .. import xmlio
 from ..contract import CDC_NS
-from ..errors import CdcxmlError, ContractError
+from ..errors import CdcxmlError, ContractError, InputError
 from ..fsutil import within
 
 if TYPE_CHECKING:
@@ -292,7 +292,11 @@ def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None =
         own = snapshot / tag["provider"] / tag["consumer"]
         if own.is_dir():
             folder = own
-    files = contracts_only(contract_files(folder), snapshot)
+    try:
+        files = contracts_only(contract_files(folder), snapshot)
+    except InputError as err:
+        # Named by the source, not by the cache folder it was checked out to.
+        raise RepositoryError(f"{source}: no contracts in this source at {commit[:12]}") from err
     return ResolvedSource(source, "git", snapshot, tuple(files), commit=commit, ref=spec.ref)
 
 
@@ -315,7 +319,7 @@ def resolve_installed(provider: str | None = None, *,
         files = contracts_only(contract_files(folder), folder)
         if provider is not None:
             files = [f for f in files
-                     if _canonical(load_contract(f).provider or "") == _canonical(provider)]
+                     if _canonical(load_contract(f, compile=False).provider or "") == _canonical(provider)]
             if not files:
                 continue
         dist = ep.dist

@@ -8,28 +8,28 @@ reported in its result and the run goes on.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote as quote_url
+from xml.sax.saxutils import escape as xml_escape
 
 import requests
+from lxml import etree
 
 from .. import soap
-from ..contract import Contract, Interaction
+from ..contract import Contract, Interaction, Request, State
 from ..errors import CdcxmlError, ConfigError
 from ..limits import guard
 from ..results import ContractReport, DocumentReport
-from .http import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_TIMEOUT,
-    FetchOptions,
-    HttpResponse,
-    TransportError,
-    fetch,
-    media_type,
-)
+from .http import HttpResponse, TransportError, fetch, media_type
+from .settings import VerifySettings
+
+__all__ = ["ERROR", "FAILED", "PASSED", "InteractionResult", "Planned", "VerifySettings",
+           "check_response", "plan_interactions", "request_headers", "request_url", "verify",
+           "verify_interaction"]
 
 PASSED, FAILED, ERROR = "passed", "failed", "error"
 EXCERPT_BYTES = 64 * 1024
@@ -56,6 +56,7 @@ class InteractionResult:
     description: str | None = None
     elapsed: float = 0.0
     body_excerpt: bytes = b""
+    pending: bool = False  # its contract has never passed on the provider's main line
 
     @property
     def outcome(self) -> str:
@@ -92,41 +93,44 @@ class Planned:
 
 def verify(
     contracts: Iterable[Contract | str | Path],
-    base_url: str,
+    settings: str | VerifySettings,
     *,
     session: requests.Session | None = None,
-    consumers: Iterable[str] | None = None,
-    interactions: Iterable[str] | None = None,
-    headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
-    timeout: float = DEFAULT_TIMEOUT,
-    retries: int = 0,
-    state_url: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    allow_redirects: bool = False,
-    tls_verify: bool | str = True,
-    cert: str | tuple[str, str] | None = None,
     budget: guard.Budget = guard.Budget(),  # noqa: B008 - immutable
+    **given,
 ) -> Iterator[InteractionResult]:
-    """Send every selected interaction to the provider at ``base_url``; yield one result each.
+    """Send every selected interaction to the provider; yield one result each.
 
-    With a ``budget``, each contract runs on its response in a worker process under that time and
-    memory limit; a check over it is the interaction's error.
+    ``settings`` is a :class:`VerifySettings` or the provider's base URL; ``given`` lays any other
+    setting over it (``state_url=``, ``timeout=``, ``headers=``...). With a ``budget``, each
+    contract runs on its response in a worker process under that time and memory limit; a check
+    over it is the interaction's error. Bad settings, a contract that does not compile, and an
+    interaction needing a provider state without a state URL raise ConfigError (or another
+    CdcxmlError) before anything is sent.
     """
-    _check_url(base_url, "base URL")
-    if state_url is not None:
-        _check_url(state_url, "state URL")
-    if timeout <= 0:
-        raise ConfigError(f"timeout must be more than 0 seconds, not {timeout:g}")
-    if retries < 0:
-        raise ConfigError(f"retries must be 0 or more, not {retries}")
-    plan = plan_interactions(_load(contracts), consumers, interactions)
+    if not isinstance(settings, VerifySettings):
+        settings = VerifySettings(base_url=settings)
+    settings = settings.over(**given).checked()
+    plan = plan_interactions(_load(contracts), settings.consumers or None,
+                             settings.interactions or None)
+    check_states(plan, settings)
     for item in plan:
         # Compile every phase now: a broken contract stops the run before any request is sent.
         item.contract.compiled(item.interaction.phase)
-    options = FetchOptions(timeout=timeout, max_bytes=max_bytes, allow_redirects=allow_redirects,
-                           retries=retries, verify=tls_verify, cert=cert)
-    extra = tuple(headers.items()) if isinstance(headers, Mapping) else tuple(headers)
-    return _run(plan, base_url, session, extra, state_url, options, budget)
+    wsdl = _wsdl(settings)  # a WSDL that cannot be read stops the run before any request
+    return _run(plan, settings, session, budget, wsdl)
+
+
+def check_states(plan: Iterable[Planned], settings: VerifySettings) -> None:
+    """A ConfigError when an interaction needs a provider state and there is no state URL."""
+    if settings.state_url is not None:
+        return
+    for item in plan:
+        if item.interaction.states:
+            raise ConfigError(
+                f"interaction {item.interaction.id!r} of {item.contract.consumer} needs provider "
+                f"state {item.interaction.state!r}: give a state URL (--state-url, or state-url "
+                "in [verify])", path=item.contract.name, line=item.interaction.line)
 
 
 def _load(contracts: Iterable[Contract | str | Path]) -> list[Contract]:
@@ -171,20 +175,18 @@ def plan_interactions(contracts: list[Contract], consumers: Iterable[str] | None
     return plan
 
 
-def _check_url(url: str, what: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{what} must be an http:// or https:// URL, not {url!r}")
-
-
-def _run(plan, base_url, session, extra, state_url, options, budget) -> Iterator[InteractionResult]:
+def _run(plan, settings, session, budget, wsdl=None) -> Iterator[InteractionResult]:
     own = session is None
     sess = requests.Session() if own else session
     bounded = _Bounded(plan, budget) if budget.active and guard.available() else None
     try:
         for item in plan:
-            yield verify_interaction(item.contract, item.interaction, base_url, session=sess,
-                                     headers=extra, state_url=state_url, options=options,
+            if wsdl is not None:
+                unknown = wsdl_mismatches(item.contract, item.interaction, settings, wsdl)
+                if unknown is not None:
+                    yield unknown
+                    continue
+            yield verify_interaction(item.contract, item.interaction, settings, session=sess,
                                      run=bounded)
     finally:
         if bounded is not None:
@@ -196,6 +198,30 @@ def _run(plan, base_url, session, extra, state_url, options, budget) -> Iterator
 ContractRun = Callable[[Contract, Interaction, HttpResponse], ContractReport]
 
 
+def _wsdl(settings: VerifySettings):
+    if not settings.wsdl:
+        return None
+    from ..wsdl import load_wsdl
+
+    return load_wsdl(settings.wsdl)
+
+
+def wsdl_mismatches(contract: Contract, interaction: Interaction, settings: VerifySettings,
+                    wsdl) -> InteractionResult | None:
+    """A failed result, not sent, when the request disagrees with the provider's WSDL."""
+    from ..wsdl.match import check
+
+    problems = check(interaction, wsdl)
+    if not problems:
+        return None
+    req = interaction.request
+    return InteractionResult(
+        consumer=contract.consumer, contract=contract.name, interaction=interaction.id,
+        method=req.method, url=request_url(settings.base_url, req.path), phase=interaction.phase,
+        state=interaction.state, description=interaction.description,
+        mismatches=tuple(f"not sent: {p.message} ({wsdl.path.name})" for p in problems))
+
+
 class _Bounded:
     """Runs contracts on responses in a guarded worker, which re-reads each response's bytes."""
 
@@ -205,7 +231,7 @@ class _Bounded:
         self.guard = guard.Guard(self._check, budget)
 
     def _check(self, index: int, phase: str | None, body: bytes, url: str) -> ContractReport:
-        return self.contracts[index].validate(soap.parse_response(body, url), phase=phase)
+        return _validate(self.contracts[index], soap.parse_response(body, url), phase)
 
     def __call__(self, contract: Contract, interaction: Interaction,
                  response: HttpResponse) -> ContractReport:
@@ -222,9 +248,13 @@ def request_url(base_url: str, path: str) -> str:
 
 
 def request_headers(interaction: Interaction, body: bytes | None,
-                    extra: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
-    """SOAP or XML headers for the request, then the contract's own, then the run's (which win)."""
-    req = interaction.request
+                    extra: Iterable[tuple[str, str]] = (), *,
+                    request: Request | None = None) -> dict[str, str]:
+    """SOAP or XML headers for the request, then the contract's own, then the run's (which win).
+
+    ``request`` is the interaction's request with provider state values filled in, if any.
+    """
+    req = request or interaction.request
     version = req.soap_version or soap.body_version(body)
     headers: dict[str, str] = {}
     if version is not None:
@@ -246,58 +276,147 @@ def request_headers(interaction: Interaction, body: bytes | None,
 def verify_interaction(
     contract: Contract,
     interaction: Interaction,
-    base_url: str,
+    settings: VerifySettings,
     *,
     session: requests.Session | None = None,
-    headers: Iterable[tuple[str, str]] = (),
-    state_url: str | None = None,
-    options: FetchOptions = FetchOptions(),  # noqa: B008 - immutable
     run: ContractRun | None = None,
 ) -> InteractionResult:
-    """Set up the provider state, send one interaction and check the response.
+    """Set up the provider states, send one interaction, check the response, tear the states down.
 
     ``run`` runs the contract on the response in place of ``contract.validate`` (to bound it).
     """
     req = interaction.request
-    url = request_url(base_url, req.path)
     base = InteractionResult(
         consumer=contract.consumer, contract=contract.name, interaction=interaction.id,
-        method=req.method, url=url, phase=interaction.phase, state=interaction.state,
-        description=interaction.description,
+        method=req.method, url=request_url(settings.base_url, req.path), phase=interaction.phase,
+        state=interaction.state, description=interaction.description,
     )
-    if interaction.state is not None:
-        problem = _set_up_state(contract, interaction, state_url, session, options)
-        if problem:
-            return replace(base, error=problem)
-    sent = fetch(req.method, url, session=session, body=req.body,
-                 headers=request_headers(interaction, req.body, headers), options=options)
+    ready: list[State] = []
+    values: dict[str, str] = {}
+    result = None
+    for state in interaction.states:
+        answer = _state_call(contract, state, "setup", settings, session)
+        if isinstance(answer, str):
+            result = replace(base, error=answer)
+            break
+        ready.append(state)
+        values.update(answer)
+    if result is None:
+        result = _exchange(contract, interaction, base, values, settings, session, run)
+    problems = [p for p in (_state_call(contract, s, "teardown", settings, session)
+                            for s in reversed(ready)) if isinstance(p, str)]
+    if problems:
+        result = replace(result, error="; ".join(p for p in (result.error, *problems) if p))
+    return result
+
+
+def _exchange(contract, interaction, base, values, settings, session, run) -> InteractionResult:
+    req = interaction.request
+    if interaction.states:
+        try:
+            req = substitute(req, {**dict(p for s in interaction.states for p in s.params),
+                                   **values})
+        except ConfigError as err:
+            return replace(base, error=err.message)
+    url = request_url(settings.base_url, req.path)
+    base = replace(base, url=url)
+    headers = request_headers(interaction, req.body, settings.headers, request=req)
+    sent = fetch(req.method, url, session=session, body=req.body, headers=headers,
+                 options=settings)
     if isinstance(sent, TransportError):
-        return replace(base, status=sent.status, error=sent.message)
+        return replace(base, status=sent.status, error=sent.message, elapsed=sent.elapsed)
     return check_response(contract, interaction, sent, base, run=run)
 
 
-def _set_up_state(contract, interaction, state_url, session, options) -> str | None:
-    what = f"provider state {interaction.state!r}"
-    if state_url is None:
-        return f"{what} needs a state URL (--state-url) to be set up"
-    answer = fetch("POST", state_url, session=session, options=options,
-                   json={"consumer": contract.consumer, "state": interaction.state})
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
+
+
+def substitute(request: Request, values: Mapping[str, str]) -> Request:
+    """The request with each ``{{name}}`` in its path, headers and body replaced by its value.
+
+    Values go into the path URL-encoded and into the body XML-escaped; a name without a value is
+    a ConfigError.
+    """
+    def fill(text: str, quote: Callable[[str], str]) -> str:
+        def one(match: re.Match) -> str:
+            name = match.group(1)
+            if name not in values:
+                raise ConfigError(f"the request uses {{{{{name}}}}}, which no provider state "
+                                  "gave a value for")
+            return quote(values[name])
+        return _PLACEHOLDER.sub(one, text)
+
+    def header_value(value: str) -> str:
+        if "\r" in value or "\n" in value:
+            raise ConfigError("a provider state's value has a line break, so it cannot go in a "
+                              "header")
+        return value
+
+    body = request.body
+    if body is not None:
+        body = fill(body.decode("utf-8"), lambda v: xml_escape(v, {'"': "&quot;"})).encode()
+    return replace(
+        request,
+        path=fill(request.path, lambda v: quote_url(v, safe="")),
+        headers=tuple((n, fill(v, header_value)) for n, v in request.headers),
+        body=body,
+    )
+
+
+def _state_call(contract: Contract, state: State, action: str, settings: VerifySettings,
+                session) -> dict[str, str] | str:
+    """Set up or tear down one provider state: the values it returned, or what went wrong."""
+    what = f"provider state {state.name!r}"
+    verb = "set up" if action == "setup" else "torn down"
+    answer = fetch("POST", settings.state_url, session=session, options=settings,
+                   json={"consumer": contract.consumer, "state": state.name,
+                         "params": dict(state.params), "action": action})
     if isinstance(answer, TransportError):
-        return f"{what} could not be set up: {answer.message}"
+        return f"{what} could not be {verb}: {answer.message}"
     if not 200 <= answer.status < 300:
-        return f"{what} could not be set up: state URL answered {answer.status} {answer.reason}"
-    return None
+        return (f"{what} could not be {verb}: state URL answered {answer.status} "
+                f"{answer.reason}".rstrip())
+    return _returned_values(answer.body) if action == "setup" else {}
+
+
+def _returned_values(body: bytes) -> dict[str, str]:
+    """The values a state call returned: the scalar members of a JSON object, as text."""
+    if not body.strip().startswith(b"{"):
+        return {}
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return {}
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            out[key] = str(value)
+    return out
 
 
 def check_response(contract: Contract, interaction: Interaction, response: HttpResponse,
                    base: InteractionResult, *, run: ContractRun | None = None) -> InteractionResult:
-    """Check a response's status, content type and fault, then run the contract's phase on it."""
+    """Check a response's status, content type, envelope and fault, then run the contract's phase.
+
+    A SOAP request must be answered by an envelope of its own version with a Body; a fault only
+    where the interaction expects one (``fault="true"``), whatever the status.
+    """
     expected = interaction.response
     mismatches = []
-    fault_expected = expected.status is not None and expected.status >= 400
-    if expected.status is not None and response.status != expected.status:
+    if response.status != expected.status:
         got = f"{response.status} {response.reason}".strip()
         mismatches.append(f"status {got}, expected {expected.status}")
+    result = replace(base, status=response.status, content_type=response.content_type,
+                     elapsed=response.elapsed, body_excerpt=response.body[:EXCERPT_BYTES])
+    if expected.empty:
+        if response.body.strip():
+            mismatches.append(f"a body of {len(response.body)} bytes, expected none")
+        # Nothing to run the contract on: the status and the empty body are what is checked.
+        return replace(result, mismatches=tuple(mismatches),
+                       report=ContractReport(contract.consumer, contract.name, (),
+                                             interaction.phase))
     got_type = response.media_type
     if expected.content_type:
         if got_type != media_type(expected.content_type):
@@ -305,27 +424,67 @@ def check_response(contract: Contract, interaction: Interaction, response: HttpR
                               f"{media_type(expected.content_type)}")
     elif got_type is not None and not _is_xml_type(got_type):
         mismatches.append(f"content type {got_type}, expected an XML media type")
-    result = replace(base, status=response.status, content_type=response.content_type,
-                      elapsed=response.elapsed, body_excerpt=response.body[:EXCERPT_BYTES])
     try:
         tree = soap.parse_response(response.body, response.url)
     except CdcxmlError as err:
         return replace(result, mismatches=tuple(mismatches), error=_not_xml(response, err))
+    sent_version = interaction.request.soap_version or soap.body_version(interaction.request.body)
+    if sent_version is not None:
+        mismatches.extend(envelope_mismatches(tree, sent_version))
     fault = soap.find_fault(tree)
-    if fault is not None and not fault_expected:
-        mismatches.append(str(fault))
+    mismatches.extend(fault_mismatches(fault, expected))
     try:
         if run is None:
-            report = contract.validate(tree, phase=interaction.phase)
+            report = _validate(contract, tree, interaction.phase)
         else:
             report = run(contract, interaction, response)
     except guard.RunawayError as err:
         return replace(result, fault=fault, mismatches=tuple(mismatches),
-                        error=f"contract run on the response {err.message}")
+                       error=f"contract run on the response {err.message}")
     except CdcxmlError as err:
         return replace(result, fault=fault, mismatches=tuple(mismatches),
-                        error=f"contract could not be run on the response: {err}")
+                       error=f"contract could not be run on the response: {err}")
     return replace(result, fault=fault, mismatches=tuple(mismatches), report=report)
+
+
+def _validate(contract: Contract, tree, phase: str | None) -> ContractReport:
+    # Whatever the file says, a contract verify runs must match: a pattern that matched nothing
+    # checked nothing. The envelope is checked against the request that was sent instead.
+    return contract.validate(tree, phase=phase, require_match=True, envelope=False)
+
+
+def envelope_mismatches(tree: etree._ElementTree, version: str) -> list[str]:
+    """What is wrong with the answer to a SOAP ``version`` request, as an envelope."""
+    got = soap.envelope_version(tree)
+    if got is None:
+        root = tree.getroot()
+        return [f"a SOAP {version} request was answered by {etree.QName(root).localname!r}, "
+                f"not a SOAP envelope"]
+    if got != version:
+        return [f"a SOAP {version} request was answered by a SOAP {got} envelope"]
+    if soap.body(tree) is None:
+        return [f"the SOAP {got} envelope has no Body"]
+    return []
+
+
+def fault_mismatches(fault: soap.Fault | None, expected) -> list[str]:
+    """A fault the interaction does not expect, or an expected fault that did not come."""
+    if not expected.fault:
+        return [str(fault)] if fault is not None else []
+    if fault is None:
+        code = f" {expected.faultcode}" if expected.faultcode else ""
+        return [f"no SOAP fault, expected a fault{code}"]
+    if expected.faultcode and not _same_code(expected.faultcode, fault):
+        return [f"{fault}, expected fault code {expected.faultcode}"]
+    return []
+
+
+def _same_code(wanted: str, fault: soap.Fault) -> bool:
+    """A code matches the fault's code or a subcode; without a prefix, by local name."""
+    for code in (fault.code, *fault.subcodes):
+        if code == wanted or (":" not in wanted and code.rpartition(":")[2] == wanted):
+            return True
+    return False
 
 
 def _is_xml_type(mt: str) -> bool:

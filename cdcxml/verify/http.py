@@ -11,29 +11,21 @@ import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin
 
 import requests
 import urllib3
 
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+from .settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, VerifySettings
+
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "HttpResponse", "TransportError", "fetch",
+           "media_type"]
+
 _CHUNK = 64 * 1024
 _RETRY_BACKOFF = 0.25
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-@dataclass(frozen=True, slots=True)
-class FetchOptions:
-    """How one exchange may behave: its deadline, body cap, redirects, retries and TLS."""
-
-    timeout: float = DEFAULT_TIMEOUT
-    max_bytes: int = DEFAULT_MAX_BYTES
-    allow_redirects: bool = False
-    retries: int = 0
-    verify: bool | str = True
-    cert: str | tuple[str, str] | None = None
+_DEFAULTS = VerifySettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +64,7 @@ class TransportError:
     url: str
     attempts: int = 1
     status: int | None = field(default=None)
+    elapsed: float = 0.0  # seconds from the first attempt to giving up
 
     def __str__(self) -> str:
         return self.message
@@ -92,14 +85,18 @@ def fetch(
     headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
     body: bytes | None = None,
     json: object = None,
-    options: FetchOptions = FetchOptions(),  # noqa: B008 - immutable
+    options: VerifySettings = _DEFAULTS,
 ) -> HttpResponse | TransportError:
-    """Send one request and read the whole response within the deadline; never raises for I/O."""
-    if options.verify is False:
+    """Send one request and read the whole response within the deadline; never raises for I/O.
+
+    Of ``options`` it uses the timeout, retries, body cap, redirects and TLS settings.
+    """
+    if options.tls_verify is False:
         # The caller chose not to verify certificates; a warning on every request adds nothing.
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     own_session = session is None
     sess = session if session is not None else requests.Session()
+    started = time.monotonic()
     try:
         attempt = 0
         while True:
@@ -111,9 +108,10 @@ def fetch(
             if not retryable or attempt > options.retries:
                 break
             time.sleep(min(_RETRY_BACKOFF * 2 ** (attempt - 1), 2.0))
-        if isinstance(outcome, TransportError) and attempt > 1:
-            return TransportError(outcome.kind, f"{outcome.message} (after {attempt} attempts)",
-                                  outcome.url, attempt, outcome.status)
+        if isinstance(outcome, TransportError):
+            message = outcome.message + (f" (after {attempt} attempts)" if attempt > 1 else "")
+            return replace(outcome, message=message, attempts=attempt,
+                           elapsed=time.monotonic() - started)
         return outcome
     finally:
         if own_session:
@@ -152,8 +150,8 @@ def _exchange(sess, method, url, headers, body, json, options, deadline, cancell
     try:
         resp = sess.request(
             method, url, headers=headers, data=body, json=json, stream=True,
-            allow_redirects=options.allow_redirects, timeout=(remaining, remaining),
-            verify=options.verify, cert=options.cert,
+            allow_redirects=options.follow_redirects, timeout=(remaining, remaining),
+            verify=options.tls_verify, cert=options.tls_cert,
         )
     except requests.RequestException as err:
         return _transport_error(err, url, options)
@@ -162,7 +160,7 @@ def _exchange(sess, method, url, headers, body, json, options, deadline, cancell
         return TransportError("protocol", f"request failed: {err}", url)
     progress["status"] = resp.status_code
     try:
-        if resp.status_code in _REDIRECT_STATUSES and not options.allow_redirects:
+        if resp.status_code in _REDIRECT_STATUSES and not options.follow_redirects:
             target = resp.headers.get("Location")
             where = f" to {urljoin(url, target)}" if target else ""
             return TransportError("redirect", f"redirected ({resp.status_code}){where}; redirects "
@@ -170,9 +168,10 @@ def _exchange(sess, method, url, headers, body, json, options, deadline, cancell
         data = bytearray()
         for chunk in _chunks(resp):
             data += chunk
-            if len(data) > options.max_bytes:
+            if len(data) > options.max_body_bytes:
                 return TransportError("too-large", "response body is larger than the limit of "
-                                      f"{options.max_bytes} bytes", url, status=resp.status_code)
+                                      f"{options.max_body_bytes} bytes", url,
+                                      status=resp.status_code)
             if cancelled.is_set() or time.monotonic() > deadline:
                 return TransportError("timeout", "response body not complete within "
                                       f"{_seconds(options.timeout)}", url,
@@ -209,7 +208,7 @@ def _chunks(resp: requests.Response) -> Iterator[bytes]:
         yield from resp.iter_content(_CHUNK)
 
 
-def _transport_error(err: Exception, url: str, options: FetchOptions) -> TransportError:
+def _transport_error(err: Exception, url: str, options: VerifySettings) -> TransportError:
     chain = _causes(err)
 
     def seen(*kinds: type) -> bool:

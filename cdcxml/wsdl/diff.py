@@ -60,12 +60,12 @@ def diff(old: Wsdl, new: Wsdl, contracts: Iterable[Contract] = ()) -> list[Opera
         for name, op in before.items():
             who = callers.get((version, name), ())
             if name not in after:
-                twin = next((a for a in added.values() if (a.input, a.output) == (op.input, op.output)),
-                            None)
+                twin = next((a for a in added.values() if _same_messages(a, op)), None)
                 if twin is not None:
                     changes.append(OperationChange(
                         "renamed", name, version, f"renamed to {twin.name}", who))
                     added.pop(twin.name)
+                    changes.extend(c for c in _compare(op, twin, who) if c.kind != "soap-action")
                 else:
                     changes.append(OperationChange("removed", name, version, "removed", who))
                 continue
@@ -73,6 +73,12 @@ def diff(old: Wsdl, new: Wsdl, contracts: Iterable[Contract] = ()) -> list[Opera
         for name in added:
             changes.append(OperationChange("added", name, version, "added"))
     return changes
+
+
+def _same_messages(a: Operation, b: Operation) -> bool:
+    """Whether ``a`` looks like ``b`` under a new name: the same messages, or the same action."""
+    return (a.input, a.output) == (b.input, b.output) or bool(
+        a.soap_action and a.soap_action == b.soap_action)
 
 
 def _compare(a: Operation, b: Operation, who) -> list[OperationChange]:

@@ -91,6 +91,7 @@ def _unique(ops: list[Operation]) -> list[Operation]:
 
 
 def _interaction(wsdl: Wsdl, op: Operation, prefixes: _Prefixes) -> str:
+    """The cdc:interaction of ``op``: its request, and the response element that answers it."""
     path = urlparse(op.address).path if op.address else "/"
     env_ns = soap.ENVELOPE_NS[op.soap_version]
     request = _request_element(wsdl, op)
@@ -99,7 +100,7 @@ def _interaction(wsdl: Wsdl, op: Operation, prefixes: _Prefixes) -> str:
     payload = "\n".join("          " + line for line in payload.strip().splitlines())
     action = f' soap-action="{_attr(op.soap_action)}"' if op.soap_action else ""
     response = ('    <cdc:response status="202" body="empty"/>' if op.one_way
-                else '    <cdc:response status="200"/>')
+                else f'    <cdc:response status="200" element="{prefixes.name(op.output)}"/>')
     return (f'  <cdc:interaction id="{_id(op.name)}" phase="{_id(op.name)}">\n'
             f'    <cdc:description>{_text(op.name)} ({op.binding}, SOAP {op.soap_version})'
             f'</cdc:description>\n'

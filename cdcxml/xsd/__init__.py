@@ -1,4 +1,4 @@
-"""Full XSD validation, loaded safely (DESIGN.md §11).
+"""Full XSD validation, loaded safely (docs/safety.md).
 
 Schemas are read with xmlschema, but every schema file — the one named and each one it imports or
 includes — is first read and checked by cdcxml's hardened loader and then handed over from memory.
@@ -31,7 +31,7 @@ from xmlschema.validators.exceptions import XMLSchemaValidatorError
 from .. import xmlio
 from ..errors import CdcxmlError, InputError
 from ..fsutil import within
-from ..results import XsdReport
+from ..results import Location, XsdIssue, XsdReport
 
 ALLOW_MODES = ("sandbox", "local")
 
@@ -72,9 +72,9 @@ class Xsd:
     path: Path
     schema: xmlschema.XMLSchemaBase
 
-    def validate(self, doc) -> XsdReport:
-        """Validate a document (path, bytes or lxml tree) against the whole schema."""
-        return validate(self, doc)
+    def validate(self, doc, *, prefixes: dict[str, str] | None = None) -> XsdReport:
+        """Validate a document (path, bytes, lxml tree or element) against the whole schema."""
+        return validate(self, doc, prefixes=prefixes)
 
 
 def load_xsd(path: str | Path, *, allow: str = "sandbox") -> Xsd:
@@ -183,26 +183,96 @@ def _locate(err: XMLSchemaValidatorError, name: str,
     return where, matches[0].sourceline if len(matches) == 1 else None
 
 
-def validate(xsd: Xsd, doc) -> XsdReport:
-    """Validate a document (path, bytes or lxml tree) against ``xsd``; every error, with its line."""
-    tree = xmlio.load(doc)
+def validate(xsd: Xsd, doc, *, prefixes: dict[str, str] | None = None) -> XsdReport:
+    """Validate a document (path, bytes, lxml tree or an element in place) against ``xsd``.
+
+    Every error points at the offending element (an unexpected child, not its parent) by line and
+    by an XPath spelled with ``prefixes`` (prefix -> URI; the document's own prefixes, then the
+    schema's, fill in the rest).
+    """
+    if isinstance(doc, etree._Element):
+        target, root = doc, doc
+    else:
+        target = xmlio.load(doc)
+        root = target.getroot()
+    locate = _Locations(root, xsd, prefixes)
     errors = []
     try:
-        for err in xsd.schema.iter_errors(tree):
-            errors.append(_describe(err))
+        for err in xsd.schema.iter_errors(target):
+            errors.append(_describe(err, locate))
     except XMLSchemaException as err:
         raise CdcxmlError(f"XSD validation could not run: {_first_line(str(err))}",
-                          path=xmlio.display_name(tree)) from err
-    return XsdReport(valid=not errors, errors=tuple(errors))
+                          path=xmlio.display_name(root.getroottree())) from err
+    return XsdReport(valid=not errors, errors=tuple(errors), schema=str(xsd.path))
 
 
-def _describe(err) -> str:
+class _Locations:
+    """Line and prefixed XPath of the elements errors point at."""
+
+    def __init__(self, root: etree._Element, xsd: Xsd, prefixes: dict[str, str] | None):
+        from ..schematron.run import Locator
+
+        ns = dict(prefixes or {})
+        taken = set(ns.values())
+        for el in (root, *root.iterancestors()):
+            for prefix, uri in el.nsmap.items():
+                if prefix and uri not in taken:
+                    ns.setdefault(prefix, uri)
+                    taken.add(uri)
+        for prefix, uri in xsd.schema.namespaces.items():
+            if prefix and uri not in taken:
+                ns.setdefault(prefix, uri)
+                taken.add(uri)
+        self.locator = Locator(ns)
+        self.positions: dict[etree._Element, dict[etree._Element, int]] = {}
+
+    def _position(self, el: etree._Element) -> int:
+        parent = el.getparent()
+        if parent is None:
+            return 1
+        known = self.positions.get(parent)
+        if known is None:
+            counts: dict[str, int] = {}
+            known = self.positions[parent] = {}
+            for child in parent:
+                if isinstance(child.tag, str):
+                    counts[child.tag] = counts.get(child.tag, 0) + 1
+                    known[child] = counts[child.tag]
+        return known.get(el, 1)
+
+    def __call__(self, el) -> Location:
+        if not isinstance(el, etree._Element) or not isinstance(el.tag, str):
+            return Location("")
+        steps = []
+        node = el
+        while node is not None:
+            steps.append(f"{self.locator._name(node.tag)}[{self._position(node)}]")
+            node = node.getparent()
+        return Location("/" + "/".join(reversed(steps)), el.sourceline)
+
+
+def _offending(err):
+    """The element an error is about: an unexpected child rather than the parent holding it."""
+    child = getattr(err, "invalid_child", None)
+    if isinstance(child, etree._Element):
+        return child
+    return getattr(err, "elem", None)
+
+
+_CLARK = re.compile(r"\{([^}]*)\}(?=[\w.-])")
+
+
+def _describe(err, locate: _Locations) -> XsdIssue:
     reason = getattr(err, "reason", None) or _first_line(str(err))
-    line = getattr(err, "sourceline", None)
-    path = getattr(err, "path", None)
-    where = f"line {line}: " if line else ""
-    at = f" (at {path})" if path else ""
-    return f"{where}{reason}{at}"
+    # Names in the message spelled as in the XPath: p:Price rather than {urn:...}Price.
+    prefix = locate.locator.prefix
+    reason = _CLARK.sub(lambda m: f"{prefix[m.group(1)]}:" if m.group(1) in prefix else m.group(0),
+                        reason)
+    location = locate(_offending(err))
+    if not location.xpath:
+        line = getattr(err, "sourceline", None)
+        location = Location(getattr(err, "path", None) or "", line)
+    return XsdIssue(reason.strip(), location)
 
 
 __all__ = ["ALLOW_MODES", "InputError", "Xsd", "XsdError", "load_xsd", "validate"]

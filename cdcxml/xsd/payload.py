@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 from collections.abc import Callable
 
 from lxml import etree
@@ -31,10 +33,40 @@ def payload_tree(tree: etree._ElementTree) -> etree._ElementTree:
     return etree.ElementTree(copy.deepcopy(found))
 
 
-def xsd_check(xsd) -> Callable[[etree._ElementTree], XsdReport]:
-    """A checker for ``cdcxml.validate``: validates the payload of each document against ``xsd``."""
+def xsd_check(xsd, *, prefixes: dict[str, str] | None = None
+              ) -> Callable[[etree._ElementTree], XsdReport]:
+    """A checker for ``cdcxml.checking``: the payload of each document against ``xsd``.
+
+    A SOAP fault is checked against the SOAP envelope schema of its version instead: the payload
+    XSD does not describe faults, and holding one to it would call every documented fault broken.
+    ``prefixes`` (prefix -> URI) spell the XPath of each error, as the contracts spell theirs.
+    """
 
     def check(tree: etree._ElementTree) -> XsdReport:
-        return xsd.validate(payload_tree(tree))
+        version = soap.envelope_version(tree)
+        if version is not None and soap.find_fault(tree) is not None:
+            return fault_check(tree, version, prefixes)
+        found = soap.payload(tree) if version is not None else None
+        # The payload is validated in place: lines and XPaths stay those of the envelope.
+        return xsd.validate(found if found is not None else tree, prefixes=prefixes)
 
     return check
+
+
+ENVELOPE_SCHEMAS = {soap.SOAP11: "soap11-envelope.xsd", soap.SOAP12: "soap12-envelope.xsd"}
+
+
+@functools.cache
+def envelope_schema(version: str):
+    """The SOAP envelope schema of ``version``, shipped with cdcxml, loaded by the hardened loader."""
+    from ..lint import schema_file
+    from . import load_xsd
+
+    return load_xsd(schema_file(ENVELOPE_SCHEMAS[version]))
+
+
+def fault_check(tree: etree._ElementTree, version: str,
+                prefixes: dict[str, str] | None = None) -> XsdReport:
+    """A SOAP fault's envelope against the SOAP envelope schema of its version."""
+    report = envelope_schema(version).validate(tree, prefixes=prefixes)
+    return dataclasses.replace(report, schema=f"SOAP {version} envelope schema", fault=True)

@@ -150,11 +150,10 @@ def test_har_bodies_are_checked_like_any_document(work):
     (work / "t.har").write_text(json.dumps(har))
     ran, entries = batch(work, "t.har")
     assert ran.code == 1
-    assert list(entries) == ["t.har!0:http://p/lol", "t.har!1:http://p/b64", "t.har!2:http://p/bad64",
-                             "t.har!4:http://p/ok"]
-    assert "DOCTYPE not allowed" in entries["t.har!0:http://p/lol"]["error"]
-    assert "not valid base64" in entries["t.har!2:http://p/bad64"]["error"]
-    assert entries["t.har!1:http://p/b64"]["valid"] and entries["t.har!4:http://p/ok"]["valid"]
+    assert list(entries) == ["t.har#0", "t.har#1", "t.har#2", "t.har#4"]
+    assert "DOCTYPE not allowed" in entries["t.har#0"]["error"]
+    assert "http://p/bad64: body is not valid base64" in entries["t.har#2"]["error"]
+    assert entries["t.har#1"]["valid"] and entries["t.har#4"]["valid"]
 
 
 def test_archive_limits_are_counted(work):
@@ -202,8 +201,11 @@ def test_a_tar_bz2_stream_bomb_is_refused_at_once(work, bomb, limit):
     data = bomb()
     assert len(data) < 4 * 1024 * 1024
     (work / "bomb.tar.bz2").write_bytes(data)
+    alone, _ = batch(work, "doc.xml", memory_mb=512)
     ran, entries = batch(work, "bomb.tar.bz2", "doc.xml", memory_mb=512)
-    assert ran.seconds < 5, ran.seconds
+    # Refused within a second or two of what the run takes without the archive (start-up and
+    # compiling the contract alone can take seconds on a loaded machine).
+    assert ran.seconds < alone.seconds + 2, (ran.seconds, alone.seconds)
     assert entries["doc.xml"]["valid"] is True
     assert limit in entries["bomb.tar.bz2"]["error"], entries["bomb.tar.bz2"]
 

@@ -1,5 +1,5 @@
 """Every command, given a hostile or broken input where it reads one: one clear line naming the
-input, the exit code of DESIGN.md §5, never a traceback, nothing fetched."""
+input, the exit code of docs/exit-codes.md, never a traceback, nothing fetched."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ def test_hostile_inputs_are_one_line(inputs, listener, case):
 
 
 XSD2SCH_CASES = {
-    "dtd.xsd": ("dtd.xsd:1", "DOCTYPE not allowed"),
-    "outside.xsd": ("outside.xsd", "out of sandbox"),
+    "dtd.xsd": ("dtd.xsd", "External references are forbidden"),
+    "outside.xsd": ("outside.xsd", "refused", "outside the schema's folder"),
     "remote.xsd": ("remote.xsd", "r.xsd"),
 }
 
