@@ -19,6 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from .errors import ConfigError, InputError, UnsafeXMLError, XMLSyntaxError
+from .fsutil import file_uri
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,9 +385,8 @@ def read_bytes(path: str | Path, *, limits: Limits | None = None) -> bytes:
     if name == "-":
         data = _read_capped(sys.stdin.buffer, limits.max_bytes)
     else:
-        p = Path(path)
         try:
-            with p.open("rb") as fh:
+            with open(path, "rb") as fh:
                 data = _read_capped(fh, limits.max_bytes)
         except IsADirectoryError as err:
             raise InputError("is a directory", path=name) from err
@@ -434,7 +434,7 @@ def parse_file(path: str | Path, *, limits: Limits | None = None) -> etree._Elem
     """Read and parse an XML file (or ``-`` for standard input) safely."""
     name = str(path)
     data = read_bytes(path, limits=limits)
-    base = None if name == "-" else Path(path).resolve().as_uri()
+    base = None if name == "-" else file_uri(name)
     return parse_bytes(data, name, base_url=base, limits=limits)
 
 

@@ -25,6 +25,7 @@ from lxml import etree
 from ..checking import DocumentCheck, compile_all, contract_prefixes
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
+from ..fsutil import file_uri
 from ..interactions import Hints
 from ..limits import settle
 from ..limits.guard import Budget
@@ -107,7 +108,8 @@ class Checker:
             self._xsd = xsd_check(load_xsd(spec.xsd, allow=spec.xsd_allow),
                                   prefixes=contract_prefixes(self.contracts))
         self.document = DocumentCheck(tuple(self.contracts), spec.phase,
-                                      xsd=self.xsd if self._xsd is not None else None)
+                                      xsd=self.xsd if self._xsd is not None else None,
+                                      hints=Hints(self.phase, self.interaction, None, None))
 
     def xsd(self, tree: etree._ElementTree) -> XsdReport:
         """The XSD's verdict on the message a document carries (a fault: the envelope schema's)."""
@@ -132,11 +134,14 @@ class Checker:
                 data = err
             base = None
             if capture.path and capture.path != "-":
-                base = Path(capture.path).resolve().as_uri()
-            # A HAR entry recorded the request: its SOAPAction and path tell the interaction.
-            hints = Hints(self.phase, self.interaction, capture.soap_action, capture.request_path)
-            return dataclasses.replace(self.document, hints=hints).read(capture.name, data,
-                                                                        base_url=base)
+                base = file_uri(capture.path)
+            document = self.document
+            if capture.soap_action is not None or capture.request_path is not None:
+                # A HAR entry recorded the request: its SOAPAction and path tell the interaction.
+                hints = Hints(self.phase, self.interaction, capture.soap_action,
+                              capture.request_path)
+                document = dataclasses.replace(document, hints=hints)
+            return document.read(capture.name, data, base_url=base)
         except MemoryError:
             raise
         except Exception as err:  # one odd document must not end a run of a million
