@@ -11,11 +11,12 @@ import dataclasses
 import hashlib
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
@@ -276,6 +277,48 @@ def run_in_executor(executor: Executor, spec: Spec | None, captures: Iterable[Ca
         return executor.submit(check_chunk, group, spec)
 
     return ordered_results(submit, chunks(captures, size=chunk_size), in_flight=in_flight)
+
+
+def run_forked(spec: Spec, captures: Iterable[Capture], *, jobs: int, chunk_size: int
+               ) -> Iterator[DocumentReport]:
+    """Check captures on ``jobs`` workers forked from this process, in input order.
+
+    Each worker inherits the contracts this process compiled, reads and checks whole chunks, and
+    is itself the guarded process of the spec's budget: a document's check crosses one process
+    boundary, whether limits are set or not. A runaway check is its document's error and the
+    chunk goes on in a fresh worker. Workers are forked before any thread of this run starts.
+    """
+    checker = checker_for(spec)
+    budget = spec.budget
+    fn = checker.check_bounded if budget.active else checker.check
+    maps = [GuardedMap(fn, budget, forked=True) for _ in range(jobs)]
+    free: queue.SimpleQueue[GuardedMap] = queue.SimpleQueue()
+    try:
+        for guarded in maps:
+            guarded.start()
+            free.put(guarded)
+
+        def work(group: list[Capture]) -> list[DocumentReport]:
+            guarded = free.get()
+            try:
+                answers = guarded.map(group)
+            finally:
+                free.put(guarded)
+            return [settle(a, c.name, None,
+                           lambda reason, name=c.name: DocumentReport(name, error=reason))
+                    for c, a in zip(group, answers, strict=True)]
+
+        with ThreadPoolExecutor(jobs, thread_name_prefix="cdcxml-batch") as threads:
+            yield from ordered_results(lambda group: threads.submit(work, group),
+                                       chunks(captures, size=chunk_size), in_flight=jobs * 4)
+    finally:
+        for guarded in maps:
+            guarded.close()
+
+
+def forking_here() -> bool:
+    """True when this process may fork its batch workers itself (POSIX, no other thread)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def run_here(spec: Spec, captures: Iterable[Capture], *, chunk_size: int = 64
