@@ -58,3 +58,14 @@ def test_package_names_load_on_use():
     loaded = _modules_after("from cdcxml import verify, load_contract, Finding\n"
                             "assert callable(verify) and callable(load_contract)")
     assert "cdcxml.verify" in loaded
+
+
+def test_validate_loads_no_http_client():
+    root = __import__("pathlib").Path(__file__).resolve().parent.parent / "examples" / "productsearch"
+    loaded = _modules_after(
+        "from cdcxml.cli import main\ntry:\n"
+        f" main(['validate', '-c', {str(root / 'contracts' / 'marketing.sch')!r}, "
+        f"{str(root / 'responses' / 'v1.xml')!r}])\nexcept SystemExit as exit:\n"
+        " assert exit.code == 0, exit.code")
+    assert "cdcxml.cli.validate_cmd" in loaded
+    assert not {m for m in loaded if m.startswith(("requests", "urllib3", "xmlschema"))}
