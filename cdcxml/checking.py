@@ -24,10 +24,11 @@ from .contract import Contract
 from .errors import CdcxmlError, InputError, RunError
 from .fsutil import walk_files
 from .interactions import NO_HINTS, Hints, run_contract
+from .interactions import unanswered as no_consumer
 from .limits import settle
 from .limits.guard import Budget
 from .limits.pool import GuardedMap
-from .results import DocumentReport, XsdReport
+from .results import ContractReport, DocumentReport, XsdReport
 
 DOCUMENT_SUFFIXES = (".xml", ".soap")
 CHUNK = 64  # documents handed to a guarded worker at once
@@ -94,10 +95,15 @@ def fixed_phase(phase: str | None) -> PhaseChoice:
 
 
 def compile_all(contracts: Iterable[Contract], phase: str | None = None, *,
-                svrl: bool = False) -> list[Contract]:
-    """Compile every contract now, so a broken one stops the run before any document is read."""
+                svrl: bool = False, strict: bool | None = None) -> list[Contract]:
+    """Compile every contract now, so a broken one stops the run before any document is read.
+
+    ``strict`` (when given) sets each contract to refuse what ISO Schematron forbids instead of
+    running it with a warning (:attr:`Contract.warnings`)."""
     contracts = list(contracts)
     for c in contracts:
+        if strict is not None:
+            c.strict = strict
         c.compiled(phase, svrl=svrl)
     return contracts
 
@@ -124,7 +130,17 @@ def check_document(tree: etree._ElementTree, name: str, contracts: Sequence[Cont
                 reports.extend(run_contract(contract, tree, hints, svrl=svrl))
         except RunError as err:
             return DocumentReport(name, tuple(reports), error=f"{contract.consumer}: {err.message}")
-    return DocumentReport(name, tuple(reports), xsd=xsd(tree) if xsd else None)
+    return DocumentReport(name, tuple(reports), xsd=xsd(tree) if xsd else None,
+                          unanswered=unanswered(tree, contracts, reports))
+
+
+def unanswered(tree: etree._ElementTree, contracts: Sequence[Contract],
+               reports: Sequence[ContractReport]) -> str | None:
+    """Why no contract checked the document, when none applies to it (it answers no consumer's
+    interactions): a failure of its own, since nothing was checked. None when one applies."""
+    if not reports or any(r.applies for r in reports):
+        return None
+    return no_consumer(tree, contracts)
 
 
 @dataclass(frozen=True, slots=True)

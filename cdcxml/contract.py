@@ -102,8 +102,9 @@ class Contract:
         self.info = info
         self.sha256 = hashlib.sha256(source).hexdigest()
         self._params = dict(params or {})
-        self._compiled: dict[tuple[str | None, bool], object] = {}
+        self._compiled: dict[tuple[str | None, bool, bool], object] = {}
         self._held: dict[str | None, ContractReport] = {}  # the report of a document that holds
+        self.strict = False  # refuse what ISO forbids instead of running it with a warning
 
     # -- metadata -------------------------------------------------------------------------------
     @property
@@ -140,14 +141,21 @@ class Contract:
     # -- running --------------------------------------------------------------------------------
     def compiled(self, phase: str | None = None, *, svrl: bool = False):
         """The compiled Schematron for ``phase`` (cached per contract and by content hash)."""
-        key = (phase, svrl)
+        key = (phase, svrl, self.strict)
         found = self._compiled.get(key)
         if found is None:
             from .schematron import compile_schematron  # the engine loads on first use
 
-            found = compile_schematron(self.source, path=self.path, phase=phase, svrl=svrl)
+            found = compile_schematron(self.source, path=self.path, phase=phase, svrl=svrl,
+                                       strict=self.strict)
             self._compiled[key] = found
         return found
+
+    @property
+    def warnings(self) -> tuple:
+        """What compiling ran although ISO Schematron forbids it, for every phase compiled so far
+        (each a :class:`~cdcxml.schematron.Leniency`, printed ``file:line: warning: ...``)."""
+        return tuple(dict.fromkeys(w for c in self._compiled.values() for w in c.warnings))
 
     def check(self):
         """Compile every phase now, so errors surface before any document is read."""
@@ -161,7 +169,8 @@ class Contract:
                         self._params)
 
     def validate(self, doc, *, phase: str | None = None, require_match: bool | None = None,
-                 envelope: bool = True, svrl: bool = False) -> ContractReport:
+                 envelope: bool = True, svrl: bool = False,
+                 source: bytes | None = None) -> ContractReport:
         """Run the contract on a document (a path, bytes, or an lxml tree).
 
         With ``require_match`` (by default: when the file has ``cdc:contract``), an active
@@ -170,10 +179,12 @@ class Contract:
         itself) a SOAP envelope of a version none of the contract's requests speaks is a finding
         of kind ``envelope``. With ``svrl`` the report also carries the run as an SVRL document
         (serialized), and the semantics stay plain Schematron's: no vacuity, no envelope check.
+        For a tree, ``source`` is the bytes it was parsed from: they make every line exact.
         """
         tree = xmlio.load(doc)
         strict = (self.info.require_match if require_match is None else require_match) and not svrl
-        outcome = self.compiled(phase, svrl=svrl).run(tree, silent=strict)
+        outcome = self.compiled(phase, svrl=svrl).run(tree, silent=strict,
+                                                      source=source or _source(doc))
         findings = outcome.findings
         if strict:
             findings = (*(envelope_findings(self.info, tree) if envelope else ()), *findings,
@@ -189,7 +200,16 @@ class Contract:
     def run_svrl(self, doc, *, phase: str | None = None) -> etree._ElementTree:
         """Run the contract and return the full SVRL document."""
         tree = xmlio.load(doc)
-        return self.compiled(phase, svrl=True).run(tree).svrl()
+        return self.compiled(phase, svrl=True).run(tree, source=_source(doc)).svrl()
+
+
+def _source(doc) -> bytes | None:
+    """A document's bytes when the caller gave them (a file is read again only if needed)."""
+    if isinstance(doc, bytes | bytearray | memoryview):
+        return bytes(doc)
+    if isinstance(doc, str) and doc.lstrip().startswith("<"):
+        return doc.encode("utf-8")
+    return None
 
 
 def envelope_findings(info: ContractInfo, tree: etree._ElementTree) -> tuple[Finding, ...]:

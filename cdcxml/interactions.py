@@ -13,6 +13,13 @@ its own interaction's phase. :func:`choose_phases` decides, for one contract and
    (all of them, when none fires), so no phase is silently left out.
 
 A contract whose interactions name no phase runs its default phase, as it always has.
+
+*Applicability.* When every interaction of a contract says what answers it (``cdc:response
+element``, ``fault="true"`` for a SOAP Fault, ``body="empty"`` for nothing at all) and the
+document's message element answers none of them, the document is not a response this consumer
+receives: unless ``--phase`` or ``--interaction`` forces a choice, the contract is not run on it
+and its report says why (:attr:`~cdcxml.results.ContractReport.not_applicable`). A contract with
+an interaction that does not say keeps running on every document (and vacuity judges it).
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ class PhaseChoice:
     phase: str | None  # None: the contract's default phase
     reason: str  # e.g. "response element p:SearchResponse (interaction search)"
     interactions: tuple[str, ...] = ()
+    applies: bool = True  # False: the document answers none of the contract's interactions
 
 
 def message_element(tree: etree._ElementTree | etree._Element) -> etree._Element | None:
@@ -61,17 +69,61 @@ def message_element(tree: etree._ElementTree | etree._Element) -> etree._Element
     return soap.payload(root)
 
 
-def _expects(interaction: Interaction, element: etree._Element | None) -> bool:
-    wanted = interaction.response.element
-    if wanted is None or element is None or not isinstance(element.tag, str):
+def _is_fault(clark: str | None) -> bool:
+    if clark is None:
         return False
-    if wanted == element.tag:
+    q = etree.QName(clark)
+    return q.localname == FAULT and q.namespace in soap.ENVELOPE_NS.values()
+
+
+def _expects(interaction: Interaction, element: etree._Element | None) -> bool:
+    response = interaction.response
+    if response.empty or element is None or not isinstance(element.tag, str):
+        return False
+    if response.element == element.tag:
         return True
-    # A SOAP Fault answers an interaction that expects one in either SOAP version.
-    q = etree.QName(element)
-    return (q.localname == FAULT and q.namespace in soap.ENVELOPE_NS.values()
-            and etree.QName(wanted).localname == FAULT
-            and etree.QName(wanted).namespace in soap.ENVELOPE_NS.values())
+    # A SOAP Fault (either version) answers an interaction that expects a fault.
+    return _is_fault(element.tag) and (response.fault or _is_fault(response.element))
+
+
+def _says_answer(interaction: Interaction) -> bool:
+    """True when the interaction says what answers it: an element, a fault, or no body."""
+    response = interaction.response
+    return response.element is not None or response.fault or response.empty
+
+
+def not_applicable(contract: Contract, tree: etree._ElementTree,
+                   hints: Hints = NO_HINTS) -> str | None:
+    """Why ``tree`` is not for ``contract``'s consumer (it answers none of its interactions, and
+    every interaction says what answers it); None when the contract applies to it.
+
+    A recorded ``SOAPAction`` of one of its interactions makes it apply whatever came back: the
+    document answers a request this consumer makes (a wrong answer is a finding, not n/a).
+    """
+    interactions = contract.interactions
+    if not interactions or not all(_says_answer(i) for i in interactions):
+        return None
+    element = message_element(tree)
+    if any(_expects(i, element) for i in interactions):
+        return None
+    if hints.soap_action and any(_unquote(i.request.soap_action) == _unquote(hints.soap_action)
+                                 for i in interactions):
+        return None
+    return f"answers none of its interactions: message element {element_label(tree, contract)}"
+
+
+def unanswered(tree: etree._ElementTree, contracts: Sequence[Contract]) -> str:
+    """The failure of a document no contract applies to: it answers no consumer's interactions."""
+    label = element_label(tree, contracts[0] if contracts else None)
+    return f"no consumer's interactions answer this document (message element {label})"
+
+
+def element_label(tree: etree._ElementTree, contract: Contract | None = None) -> str:
+    """The document's message element as ``prefix:name`` (the contract's prefixes first)."""
+    element = message_element(tree)
+    if element is None or not isinstance(element.tag, str):
+        return "(none: the SOAP Body is empty)"
+    return _label(element.tag, contract)
 
 
 def _unquote(value: str | None) -> str:
@@ -85,13 +137,14 @@ def _path_of(value: str | None) -> str:
     return urlparse(value or "").path or "/"
 
 
-def _label(clark: str, contract: Contract) -> str:
+def _label(clark: str, contract: Contract | None) -> str:
     q = etree.QName(clark)
     if not q.namespace:
         return q.localname
     from .schematron.run import Locator
 
-    prefix = next((p for p, uri in _prefixes(contract) if uri == q.namespace), None)
+    prefixes = _prefixes(contract) if contract is not None else ()
+    prefix = next((p for p, uri in prefixes if uri == q.namespace), None)
     prefix = prefix or Locator.WELL_KNOWN.get(q.namespace)
     return f"{prefix}:{q.localname}" if prefix else clark
 
@@ -153,6 +206,9 @@ def choose_phases(contract: Contract, tree: etree._ElementTree,
         named = [i for i in interactions if i.id == hints.interaction]
         if named:
             return _choices(named, "--interaction")
+    reason = not_applicable(contract, tree, hints)
+    if reason is not None:
+        return (PhaseChoice(None, reason, applies=False),)
     if not any(i.phase for i in interactions):
         return (PhaseChoice(None, "default phase"),)
     found, reasons = _narrowed(interactions, message_element(tree), hints, contract)
@@ -168,9 +224,17 @@ def choose_phases(contract: Contract, tree: etree._ElementTree,
 def check_contract(contract: Contract, tree: etree._ElementTree,
                    choices: Sequence[PhaseChoice], *, svrl: bool = False
                    ) -> tuple[ContractReport, ...]:
-    """Run ``contract`` on ``tree`` under each chosen phase; each report says its phase and why."""
+    """Run ``contract`` on ``tree`` under each chosen phase; each report says its phase and why.
+
+    A choice that does not apply runs nothing: its report says why the contract is not for the
+    document. With ``svrl`` (plain Schematron, as for vacuity) it runs the default phase instead.
+    """
     out = []
     for choice in choices:
+        if not choice.applies and not svrl:
+            out.append(ContractReport(contract.consumer, contract.name,
+                                      not_applicable=choice.reason))
+            continue
         report = contract.validate(tree, phase=choice.phase, svrl=svrl)
         phase = report.phase or choice.phase or _default(contract)
         if report.findings or report.svrl is not None:

@@ -73,6 +73,14 @@ class ContractReport:
     phase: str | None = None
     svrl: bytes | None = field(default=None, repr=False, compare=False)  # the run as SVRL, if asked
     chosen_by: str | None = None  # why this phase: the interaction it answers, --phase, ...
+    # Why the contract was not run: the document answers none of its interactions (it is not a
+    # response this consumer receives). None: the contract applies and was run.
+    not_applicable: str | None = None
+
+    @property
+    def applies(self) -> bool:
+        """True when the document is for this consumer and the contract was run on it."""
+        return self.not_applicable is None
 
     @property
     def failures(self) -> tuple[Finding, ...]:
@@ -125,11 +133,20 @@ class DocumentReport:
     contracts: tuple[ContractReport, ...] = ()
     error: str | None = None
     xsd: XsdReport | None = None
+    # Set when no contract applies to the document (it answers no consumer's interactions):
+    # nothing was checked, so the document fails with this reason.
+    unanswered: str | None = None
+
+    @property
+    def applicable(self) -> tuple[ContractReport, ...]:
+        """The contracts that apply to the document (those that were run on it)."""
+        return tuple(c for c in self.contracts if c.applies)
 
     @property
     def valid(self) -> bool:
-        """True when the document was checked and every contract (and the XSD) holds."""
-        if self.error is not None:
+        """True when the document was checked and every contract (and the XSD) holds; a
+        document no contract applies to was not checked by any, so it is not valid."""
+        if self.error is not None or self.unanswered is not None:
             return False
         if self.xsd is not None and not self.xsd.valid:
             return False

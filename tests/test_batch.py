@@ -86,6 +86,12 @@ def test_archives_and_har_give_the_directory_results(containers, kind):
                          str(containers[kind]))
     assert code == 1, err
     docs = jsonl(out)
+    if kind == "har":  # a HAR entry's error also names the exchange it was the response to
+        assert all(d["error"].startswith("response to http://provider.test/") for d in docs
+                   if d["error"])
+        for d in docs:
+            if d["error"]:
+                d["error"] = d["error"].split(": ", 1)[1]
     assert without_paths(docs) == without_paths(jsonl(out_dir))
     mark = "#" if kind == "har" else "!"
     assert all(d["path"].startswith(f"{containers[kind]}{mark}") for d in docs)
@@ -121,6 +127,19 @@ def test_har_entries_without_a_body_or_with_bad_base64_are_reported(tmp_path):
     assert docs[2]["error"] == "response to http://p.test/c: body is not valid base64"
 
 
+def test_a_doctype_in_a_har_entry_names_the_entry_and_its_url(tmp_path):
+    entries = [har_entry("http://p.test/ok", (CAPTURES / "001-ok.xml").read_bytes(), "text/xml"),
+               har_entry("http://p.test/evil?q=1", b'<?xml version="1.0"?>\n'
+                         b'<!DOCTYPE a [<!ENTITY x "y">]>\n<a>&x;</a>', "text/xml")]
+    har = tmp_path / "session.har"
+    har.write_text(json.dumps({"log": {"entries": entries}}), encoding="utf-8")
+    code, out, _ = run("-c", str(CONTRACTS), "-j", "1", str(har))
+    assert code == 1
+    error = next(line for line in out.splitlines() if "DOCTYPE" in line)
+    assert error.startswith(f"{har}#1: error: response to http://p.test/evil?q=1: line 2: "
+                            "DOCTYPE not allowed"), error
+
+
 def test_a_har_entry_finding_stays_parseable_as_file_line(containers):
     """``session.har#N:LINE: consumer: ...``: the name has no colon, so file:line splits cleanly."""
     code, out, _ = run("-c", str(CONTRACTS), "-j", "1", str(containers["har"]))
@@ -138,17 +157,34 @@ def test_broken_containers_are_entries_and_the_run_goes_on(tmp_path):
     (tmp_path / "gone.xml").symlink_to(tmp_path / "nowhere.xml")
     ok = tmp_path / "ok.xml"
     ok.write_bytes((CAPTURES / "001-ok.xml").read_bytes())
-    code, out, _ = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(tmp_path),
-                       str(tmp_path / "missing.xml"), str(tmp_path / "*.nothing"))
+    code, out, _ = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(tmp_path))
     docs = {Path(d["path"]).name: d for d in jsonl(out)}
     assert code == 1
     assert "not a readable zip archive" in docs["broken.zip"]["error"]
     assert "tar" in docs["broken.tar.gz"]["error"]
     assert "not a HAR file" in docs["broken.har"]["error"]
     assert docs["gone.xml"]["error"] == "no such file"
-    assert docs["missing.xml"]["error"] == "no such file or directory"
-    assert docs["*.nothing"]["error"] == "no file matches this pattern"
     assert docs["ok.xml"]["valid"] is True
+    # Named paths that are not there, or patterns that match nothing, are usage errors.
+    for missing in ("missing.xml", "*.nothing"):
+        code, out, err = run("-c", str(CONTRACTS), str(tmp_path), str(tmp_path / missing))
+        assert (code, out) == (2, "")
+        assert err.startswith(f"cdcxml: {tmp_path / missing}: no ")
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("missing.xml", "missing.xml: no such file or directory"),
+    ("*.nothing", "*.nothing: no file matches this pattern"),
+])
+def test_a_path_given_that_names_nothing_is_a_usage_error(tmp_path, given, message):
+    # Nothing to check is never a pass: a path or pattern on the command line that names no file
+    # stops the run before anything is checked (a broken file found inside a folder does not).
+    ok = tmp_path / "ok.xml"
+    ok.write_bytes((CAPTURES / "001-ok.xml").read_bytes())
+    code, out, err = run("-c", str(CONTRACTS), "--format", "jsonl", "-j", "1", str(ok),
+                         str(tmp_path / given))
+    assert code == 2 and out == ""
+    assert err.strip() == f"cdcxml: {tmp_path / given}: {message.split(': ', 1)[1]}"
 
 
 def test_globs_expand_in_order():

@@ -214,6 +214,7 @@ def test_the_whole_loop(tmp_path: Path, remote: Path, service, monkeypatch):
     cell = page.xpath("//tr[@data-consumer='mobile-app'][2]/td[@data-provider-version='v1.2.0']")
     assert cell[0].text == "failed" and "reject" in cell[0].get("class")
     assert "has-in-stock" in cell[0].get("title")
+    assert page.xpath("//div[@id='legend']//li")  # the frame every HTML report shares
 
     # Nothing was rewritten: every tag where it was, every record as first written.
     after = tags_and_commits(remote)

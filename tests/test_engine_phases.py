@@ -77,12 +77,17 @@ def test_a_phase_activating_an_unknown_pattern_is_an_error():
     assert err.value.line == 8
 
 
-def test_default_phase_naming_no_phase_is_an_error(tmp_path):
+def test_default_phase_naming_no_phase_runs_every_pattern_with_a_warning(tmp_path):
     contract = write_contract(tmp_path, """
       <sch:pattern id="a"><sch:rule context="r">
-        <sch:assert test="true()">a</sch:assert></sch:rule></sch:pattern>""",
+        <sch:assert id="a" test="false()">a</sch:assert></sch:rule></sch:pattern>""",
                               attrs='defaultPhase="missing"')
-    with pytest.raises(SchematronError, match="no phase 'missing'"):
+    assert [f.id for f in contract.validate(b"<r/>").findings] == ["a"]
+    assert [str(w) for w in contract.warnings] == [
+        f"{contract.path}:1: warning: defaultPhase 'missing' names no phase (phases: none); "
+        "every pattern runs"]
+    contract.strict = True
+    with pytest.raises(SchematronError, match="defaultPhase 'missing' names no phase"):
         contract.check()
 
 

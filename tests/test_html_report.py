@@ -19,9 +19,11 @@ ACCEPT = (209, 250, 223)
 REJECT = (254, 205, 202)
 
 # ProductSearch from the v1 response, by hand: path -> (marketing, reseller-web) cell kinds.
+# Emptying /Products or removing every Product leaves each consumer's pattern nothing to match
+# (a vacuous contract fails), so both consumers depend on them too.
 PRODUCTSEARCH_CELLS = {
-    "/Products": ("", ""),
-    "/Products/Product": ("content", "content"),
+    "/Products": ("content", "content"),
+    "/Products/Product": ("presence content", "presence content"),
     "/Products/Product/CatalogueID": ("presence", "presence"),
     "/Products/Product/Name": ("presence", "presence"),
     "/Products/Product/Price": ("presence content type", "presence"),
@@ -162,3 +164,60 @@ def test_impact_page(browser, tmp_path):
     text = dom.text_content()
     assert "billing: [has-weight] A shipment needs a weight at" in text
     assert "could not derive: /Shipments/Shipment/@tracking" in text
+
+
+def _every_report(tmp_path: Path) -> dict[str, Path]:
+    contracts, responses = EXAMPLE / "contracts", EXAMPLE / "responses"
+    xsd = EXAMPLE / "schemas/products-v1.xsd"
+    return {
+        "obligations": _report(tmp_path, "obligations", "obligations", "-c", contracts,
+                               "--sample", responses / "v1.xml", "--xsd", xsd),
+        "contrast": _report(tmp_path, "contrast", "contrast", "--xsd", xsd, "-c", contracts,
+                            responses),
+        "impact": _report(tmp_path, "impact", "impact", "-c", contracts, "--old",
+                          responses / "v1.xml", "--new", responses / "broken-no-price.xml",
+                          "--new", responses / "v3-no-instock.xml", "--xsd", xsd),
+        "batch": _report(tmp_path, "batch", "batch", "-j", "1", "-c", contracts, "--xsd", xsd,
+                         responses),
+    }
+
+
+def test_every_report_shares_one_frame_with_a_legend_and_no_raw_keys(browser, tmp_path):
+    from cdcxml.analysis.results import CATEGORIES
+    from cdcxml.report.html import CSS
+
+    for name, page in _every_report(tmp_path).items():
+        _assert_self_contained(page)
+        source = html.fromstring(page.read_bytes())
+        assert source.xpath("//style/text()") == [CSS], name
+        dom = _rendered_dom(tmp_path, page)
+        assert dom.xpath("//p[@class='meta'][1]/text()")[0].startswith("cdcxml "), name
+        legend = dom.xpath("//div[@id='legend']//li")
+        assert legend and all(li.text_content().strip() for li in legend), name
+        body = dom.xpath("//body")[0].text_content()
+        for key in CATEGORIES:
+            assert key not in body, (name, key)
+        for row in dom.xpath("//tbody/tr"):  # no blank row, no blank cell
+            assert all(td.text_content().strip() for td in row.xpath("td")), (name, row.get(
+                "data-path") or row.get("data-document"))
+        for ul in dom.xpath("//ul[contains(@class, 'findings')]"):
+            items = [li.text_content() for li in ul.xpath("li")]
+            assert len(items) == len(set(items)), name
+        assert _colours(tmp_path, page).get(ACCEPT if name != "obligations" else K1, 0) > 200, name
+
+
+def test_contrast_names_its_cases_and_impact_lists_a_break_once(browser, tmp_path):
+    pages = _every_report(tmp_path)
+    dom = _rendered_dom(tmp_path, pages["contrast"])
+    cases = {row.get("data-document").rsplit("responses/", 1)[1]: row.xpath("td[last()]")[0]
+             .text_content() for row in dom.xpath("//table[@id='contrast']/tbody/tr")}
+    assert cases["v2-description.xml"] == "only the XSD rejects"
+    assert cases["broken-no-price.xml"] == "both reject"
+    assert cases["v1.xml"] == "both accept"
+    dom = _rendered_dom(tmp_path, pages["impact"])
+    text = [li.text_content() for li in dom.xpath("//li")]
+    assert sum("Must contain Price node" in t and "marketing" in t for t in text) == 1
+    assert any("xsd: Unexpected child with tag 'p:Description'" in t for t in text)
+    unused = _rendered_dom(tmp_path, pages["obligations"]).xpath(
+        "//tr[@class='unused']/td/text()")
+    assert unused == ["\u2013", "\u2013"]

@@ -159,12 +159,19 @@ def test_impact_names_the_sample_and_the_change():
 def test_phase_choice_by_soap_action_interaction_and_firing():
     shop, = load_contracts([CONTRACTS / "shop.sch"])
     plain = xmlio.parse_bytes(b"<Other xmlns='urn:example:inventory'/>", "other.xml")
-    # Nothing decides and no phase fires: every phase, said so.
-    assert [c.phase for c in choose_phases(shop, plain)] == ["get", "list", "not-found"]
+    # Every interaction names its response element and none is this one: not for the consumer.
+    na, = choose_phases(shop, plain)
+    assert (na.applies, na.reason) == (
+        False, "answers none of its interactions: message element s:Other")
     by_action = choose_phases(shop, plain, Hints(soap_action='"urn:inventory:ListItems"'))
     assert [(c.phase, c.interactions) for c in by_action] == [("list", ("list-items",))]
     by_id = choose_phases(shop, xmlio.parse_file(GET), Hints(interaction="list-items"))
     assert [c.phase for c in by_id] == ["list"]
     listing = xmlio.parse_bytes(b"<x><ListItemsResponse xmlns='urn:example:inventory'/></x>", "x")
-    assert [c.phase for c in choose_phases(shop, listing)] == ["list"]  # the only phase that fires
+    # Recorded as the answer to one of its requests: the contract applies, only "list" fires.
+    fired = choose_phases(shop, listing, Hints(path="/inventory/other"))
+    assert [c.applies for c in choose_phases(shop, listing)] == [False]
+    assert [c.phase for c in choose_phases(shop, listing, Hints(soap_action="urn:inventory:GetItem"))
+            ] == ["get", "not-found"]
+    assert [c.applies for c in fired] == [False]
     assert run("validate", "-c", CONTRACTS, "--interaction", "nope", GET).exit_code == 2

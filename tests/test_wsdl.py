@@ -210,3 +210,32 @@ def test_verify_with_an_unreadable_wsdl_sends_nothing(tmp_path):
     with Server() as server:
         result = cli("verify", "--base-url", server.url, "-c", str(contract), "--wsdl", str(bad))
     assert result.exit_code == 2 and "bad.wsdl" in result.output
+
+
+FAULT = ('<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><e:Fault>'
+         '<faultcode>e:Server</faultcode><faultstring>nothing</faultstring>'
+         '<detail>{detail}</detail></e:Fault></e:Body></e:Envelope>')
+
+
+@pytest.mark.parametrize(("detail", "problem"), [
+    ('<NotFound xmlns="urn:example:productsearch"/>', None),
+    ('<NotFound xmlns="urn:example:productsearch"><why/></NotFound>', "why"),
+    ('<Gone xmlns="urn:example:productsearch"/>', "none of the faults the WSDL declares (NotFound)"),
+])
+def test_a_fault_detail_is_held_to_the_fault_elements_the_wsdl_declares(tmp_path, detail,
+                                                                        problem):
+    from cdcxml import xmlio
+    from cdcxml.xsd.payload import xsd_check
+
+    tree = xmlio.parse_bytes(FAULT.format(detail=detail).encode(), "fault.xml")
+    report = xsd_check(load_xsd(SPYNE))(tree)
+    assert report.fault
+    assert report.schema == "SOAP 1.1 envelope schema and the WSDL's fault elements"
+    if problem is None:
+        assert report.valid, report.errors
+    else:
+        assert not report.valid and problem in str(report.errors[0])
+    # A plain XSD declares no faults: only the envelope schema judges.
+    plain = tmp_path / "plain.xsd"
+    plain.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>')
+    assert xsd_check(load_xsd(plain))(tree).valid

@@ -15,6 +15,7 @@ from .results import (
     BOTH_ACCEPT,
     BOTH_REJECT,
     SOAP_FAULT,
+    UNANSWERED,
     XSD_ACCEPTS_CONSUMER_REJECTS,
     XSD_REJECTS_CONSUMERS_ACCEPT,
     Contrast,
@@ -26,9 +27,11 @@ def category(report: DocumentReport) -> str | None:
     """Which of the article's four cases a checked document is; None if it could not be checked."""
     if report.error is not None or report.xsd is None:
         return None
+    if report.unanswered is not None:  # no consumer's: neither accepted nor rejected by one
+        return UNANSWERED
     if report.xsd.fault:
         return SOAP_FAULT
-    consumers_accept = all(c.valid for c in report.contracts)
+    consumers_accept = all(c.valid for c in report.applicable)
     if report.xsd.valid:
         return BOTH_ACCEPT if consumers_accept else XSD_ACCEPTS_CONSUMER_REJECTS
     return XSD_REJECTS_CONSUMERS_ACCEPT if consumers_accept else BOTH_REJECT

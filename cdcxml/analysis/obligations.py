@@ -18,7 +18,7 @@ from .. import xmlio
 from ..checking import document_paths
 from ..contract import Contract
 from ..errors import RunError
-from ..interactions import NO_HINTS, Hints, PhaseChoice, check_contract, choose_phases
+from ..interactions import NO_HINTS, Hints, PhaseChoice, check_contract, choose_phases, unanswered
 from ..limits import settle
 from ..limits.guard import Budget, RunawayError
 from ..limits.pool import GuardedMap
@@ -65,6 +65,8 @@ class _Matrix:
     def __init__(self):
         self.paths: dict[Path, None] = {}
         self.analysed: dict[Path, set[str]] = {}  # consumers analysed on a sample holding the path
+        # consumers a sample holding the path is not for: they never receive it, so cannot need it
+        self.excused: dict[Path, set[str]] = {}
         self.cells: dict[Path, dict[str, tuple[set[str], dict[str, None]]]] = {}
 
     def add(self, path: Path, consumer: str, kind: str, assertions: tuple[str, ...]) -> None:
@@ -110,15 +112,19 @@ class _Runner:
         return found
 
     def __call__(self, item: tuple[int, Path | None, str | None, int]):
-        """A sample (path None): (failed assertions or None, the phases); a mutant: the failures."""
+        """A sample (path None): (failed assertions or None, the phases, whether the contract
+        applies to it); a mutant: the failures."""
         sample, path, kind, contract = item
         tree = self.samples[sample][1]
         try:
             choices = self.choices(sample, contract)
         except RunError as err:
-            return (f"error: {err.message}",) if path is not None else ((f"error: {err.message}",), "")
+            return ((f"error: {err.message}",) if path is not None
+                    else ((f"error: {err.message}",), "", True))
         if path is None:
-            return _failed(self.contracts[contract], tree, choices), _phases(choices)
+            if not any(c.applies for c in choices):  # not this consumer's message: nothing to run
+                return None, "; ".join(c.reason for c in choices), False
+            return _failed(self.contracts[contract], tree, choices), _phases(choices), True
         key = (sample, path, kind)
         if self._last[0] != key:
             self._last = (key, mutant(tree, path, kind))
@@ -161,10 +167,14 @@ def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *
             passing = []
             rejected_by = []
             phases = []
+            not_for = []
             answers = guarded.map([(index, None, None, n) for n in range(len(contracts))])
             for n, (contract, answer) in enumerate(zip(contracts, answers, strict=True)):
                 if not isinstance(answer, RunawayError):
-                    answer, chosen = answer
+                    answer, chosen, applies = answer
+                    if not applies:
+                        not_for.append(contract.consumer)
+                        continue
                     phases.append((contract.consumer, chosen))
                 if _settle(answer, f"{name}: {contract.consumer}", stopped) is None:
                     passing.append(n)
@@ -172,11 +182,18 @@ def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *
                     rejected_by.append(contract.consumer)
             rejected = tuple(dict.fromkeys(rejected_by))
             accepted = {contracts[n].consumer for n in passing} - set(rejected)
-            verdicts.append(SampleVerdict(name, rejected, tuple(phases)))
+            applied = accepted | set(rejected)
+            excused = tuple(dict.fromkeys(c for c in not_for if c not in applied))
+            if contracts and len(not_for) == len(contracts):
+                # For no consumer: nothing would be learned from it, and that is said.
+                verdicts.append(SampleVerdict(name, (), (), excused, unanswered(tree, contracts)))
+                continue
+            verdicts.append(SampleVerdict(name, rejected, tuple(phases), excused))
             items = []
             for path in distinct_paths(root):
                 matrix.paths.setdefault(path)
                 matrix.analysed.setdefault(path, set()).update(accepted)
+                matrix.excused.setdefault(path, set()).update(excused)
                 items += [(index, path, kind, n) for kind in kinds(tree, path) for n in passing
                           if contracts[n].consumer in accepted]
             for (_, path, kind, n), answer in zip(items, guarded.map(items), strict=True):
@@ -188,8 +205,9 @@ def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *
     obligations = matrix.obligations(consumers)
     depended = [o.path for o in obligations]
     nobody = [p for p in matrix.paths if not any(d == p or is_below(d, p) for d in depended)]
-    unused = tuple(p for p in nobody if matrix.analysed[p] >= set(consumers))
-    undecided = tuple(p for p in nobody if not matrix.analysed[p] >= set(consumers))
+    decided = {p: matrix.analysed[p] | matrix.excused[p] for p in nobody}
+    unused = tuple(p for p in nobody if decided[p] >= set(consumers))
+    undecided = tuple(p for p in nobody if not decided[p] >= set(consumers))
     analysed = set().union(*matrix.analysed.values()) if matrix.analysed else set()
     not_analysed = tuple(c for c in consumers if c not in analysed)
     not_in_samples = None

@@ -13,8 +13,10 @@ BOTH_REJECT = "both_reject"
 BOTH_ACCEPT = "both_accept"
 # A SOAP fault: judged by the SOAP envelope schema, never the payload XSD, so none of the four above.
 SOAP_FAULT = "soap_fault"
+# For no consumer: the document answers no consumer's interactions, so no contract checked it.
+UNANSWERED = "unanswered"
 CATEGORIES = (XSD_REJECTS_CONSUMERS_ACCEPT, XSD_ACCEPTS_CONSUMER_REJECTS, BOTH_REJECT, BOTH_ACCEPT,
-              SOAP_FAULT)
+              SOAP_FAULT, UNANSWERED)
 
 
 # -- contrast -----------------------------------------------------------------------------------
@@ -65,12 +67,13 @@ class Contrast:
         """Per consumer: documents its contract rejects beside the documents the XSD rejects."""
         out = []
         # Faults are not held to the payload XSD: they take no part in the comparison with it.
-        checked = [r.report for r in self.rows if r.category not in (None, SOAP_FAULT)]
+        checked = [r.report for r in self.rows
+                   if r.category not in (None, SOAP_FAULT, UNANSWERED)]
         xsd_rejects = sum(1 for d in checked if not d.xsd.valid)
         for name in self.consumers:
             rejects = rejects_ok = accepts_bad = 0
             for d in checked:
-                verdicts = [c.valid for c in d.contracts if c.consumer == name]
+                verdicts = [c.valid for c in d.applicable if c.consumer == name]
                 if not verdicts:
                     continue
                 rejected = not all(verdicts)
@@ -82,7 +85,7 @@ class Contrast:
 
     @property
     def holds(self) -> bool:
-        """True when every document was checked and every consumer accepts it."""
+        """True when every document was checked and every consumer it is for accepts it."""
         return all(r.category in (BOTH_ACCEPT, XSD_REJECTS_CONSUMERS_ACCEPT)
                    or r.category == SOAP_FAULT and all(c.valid for c in r.report.contracts)
                    for r in self.rows)
@@ -127,6 +130,9 @@ class SampleVerdict:
     path: str
     rejected_by: tuple[str, ...] = ()
     phases: tuple[tuple[str, str], ...] = ()  # (consumer, the phase(s) it ran and why)
+    not_for: tuple[str, ...] = ()  # consumers the sample is not for (answers none of theirs)
+    # Set when the sample is for no consumer: it was not analysed, and this says why.
+    unanswered: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +155,10 @@ class Obligations:
 
     @property
     def holds(self) -> bool:
-        """True when every consumer accepts every sample (so every consumer was analysed)."""
-        return not any(s.rejected_by for s in self.samples) and not self.not_analysed
+        """True when every consumer a sample is for accepts it, every sample is for some
+        consumer, and every consumer was analysed."""
+        return (not any(s.rejected_by or s.unanswered for s in self.samples)
+                and not self.not_analysed)
 
 
 # -- impact -------------------------------------------------------------------------------------
@@ -213,7 +221,8 @@ class Impact:
     def xsd_breaks_needlessly(self) -> tuple[str, ...]:
         """New documents the old XSD rejects although every contract holds on them."""
         return tuple(d.path for d in self.new if d.error is None and d.xsd is not None
-                     and not d.xsd.valid and all(c.valid for c in d.contracts))
+                     and d.unanswered is None and not d.xsd.valid
+                     and all(c.valid for c in d.contracts))
 
     @property
     def xsd_breaks(self) -> tuple[str, ...]:
@@ -221,7 +230,13 @@ class Impact:
         return tuple(d.path for d in self.new if d.xsd is not None and not d.xsd.valid)
 
     @property
+    def unanswered(self) -> tuple[DocumentReport, ...]:
+        """Documents (old or new) for no consumer: no contract checked them."""
+        return tuple(d for d in (*self.old, *self.new) if d.unanswered is not None)
+
+    @property
     def holds(self) -> bool:
-        """True when no consumer breaks and every new document could be checked."""
+        """True when no consumer breaks, every new document could be checked and every document
+        is for some consumer."""
         return (not any(c.broken for c in self.consumers) and all(d.error is None for d in self.new)
-                and not self.broken_operations)
+                and not self.broken_operations and not self.unanswered)

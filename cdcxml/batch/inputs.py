@@ -65,6 +65,7 @@ class Capture:
     error: str | None = None
     soap_action: str | None = None  # the request's, where a HAR entry recorded it
     request_path: str | None = None  # the request URL's path, where a HAR entry recorded it
+    url: str | None = None  # the request URL, where a HAR entry recorded it (named in its errors)
 
     def read(self) -> bytes:
         """The document's bytes (read from disk when the capture names a file)."""
@@ -471,7 +472,7 @@ def _har_entry(har: str, index: int, entry, budget: _Budget, read: bool) -> Capt
         return Capture(member, error=f"{said}{problem}")
     request = entry.get("request") or {}
     return Capture(member, data=data, soap_action=_soap_action(request),
-                   request_path=urlparse(url).path or None)
+                   request_path=urlparse(url).path or None, url=url or None)
 
 
 def _soap_action(request: dict) -> str | None:

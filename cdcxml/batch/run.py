@@ -96,6 +96,7 @@ class ConsumerTally:
 
     checked: int = 0
     rejected: int = 0
+    not_applicable: int = 0  # documents that answer none of its interactions (not run)
     assertions: Counter = field(default_factory=Counter)  # (pattern, id or test) -> documents
     messages: dict = field(default_factory=dict)  # same key -> first message seen
 
@@ -117,6 +118,8 @@ class Tally:
     consumers: dict[str, ConsumerTally] = field(default_factory=dict)
     xsd: Counter = field(default_factory=Counter)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    unanswered: list[tuple[str, str]] = field(default_factory=list)  # for no consumer (kept few)
+    unanswered_count: int = 0
 
     def add(self, d: DocumentReport) -> None:
         """Count one document's report."""
@@ -125,8 +128,15 @@ class Tally:
             if len(self.unreadable) < UNREADABLE_KEPT:
                 self.unreadable.append((d.path, d.error))
             return
+        if d.unanswered is not None:
+            self.unanswered_count += 1
+            if len(self.unanswered) < UNREADABLE_KEPT:
+                self.unanswered.append((d.path, d.unanswered))
         for c in d.contracts:
             t = self.consumers.setdefault(c.consumer, ConsumerTally())
+            if not c.applies:
+                t.not_applicable += 1
+                continue
             t.checked += 1
             failures = c.failures
             if failures:
@@ -135,7 +145,7 @@ class Tally:
                 t.assertions[key] += 1
             for f in failures:
                 t.messages.setdefault((f.pattern or "", f.id or f.test), f.message)
-        if d.xsd is not None:
+        if d.xsd is not None and d.unanswered is None:
             consumers_ok = all(c.valid for c in d.contracts)
             if d.xsd.fault:
                 self.xsd["soap-fault"] += 1
@@ -152,6 +162,7 @@ class Tally:
                     "consumer": name,
                     "documents": t.checked,
                     "rejected": t.rejected,
+                    "not_applicable": t.not_applicable,
                     "top_failures": [
                         {"pattern": p or None, "assertion": a, "documents": n,
                          "message": t.messages.get((p, a))}
@@ -163,6 +174,7 @@ class Tally:
             "xsd_vs_contracts": ({key: self.xsd.get(key, 0) for key, _ in XSD_CATEGORIES}
                                  if self.xsd else None),
             "unreadable": [{"path": p, "error": e} for p, e in self.unreadable],
+            "unanswered": self.unanswered_count,
         }
         return out
 
@@ -170,7 +182,8 @@ class Tally:
         """The run's summary for people."""
         lines = []
         for name, t in self.consumers.items():
-            lines.append(f"{name}: {t.rejected} of {t.checked} documents rejected")
+            na = f" ({t.not_applicable} not for it)" if t.not_applicable else ""
+            lines.append(f"{name}: {t.rejected} of {t.checked} documents rejected{na}")
             for (p, a), n in _top(t.assertions):
                 message = t.messages.get((p, a)) or ""
                 lines.append(f"  {n:>8}  {a}" + (f"  {message}" if message else ""))
@@ -178,6 +191,12 @@ class Tally:
             lines.append("XSD vs contracts:")
             for key, label in XSD_CATEGORIES:
                 lines.append(f"  {self.xsd.get(key, 0):>8}  {label}")
+        if self.unanswered_count:
+            lines.append(f"for no consumer (answers no consumer's interactions): "
+                         f"{self.unanswered_count}")
+            lines += [f"  {path}" for path, _ in self.unanswered]
+            if self.unanswered_count > len(self.unanswered):
+                lines.append(f"  ... and {self.unanswered_count - len(self.unanswered)} more")
         if self.summary.errors:
             lines.append(f"could not be checked: {self.summary.errors}")
             for path, error in self.unreadable:

@@ -142,7 +142,12 @@ class Checker:
                 hints = Hints(self.phase, self.interaction, capture.soap_action,
                               capture.request_path)
                 document = dataclasses.replace(document, hints=hints)
-            return document.read(capture.name, data, base_url=base)
+            report = document.read(capture.name, data, base_url=base)
+            if report.error is not None and capture.url:
+                # NAME#N alone does not say which exchange it was: the entry's URL does.
+                report = dataclasses.replace(report, error=f"response to {capture.url}: "
+                                                           f"{report.error}")
+            return report
         except MemoryError:
             raise
         except Exception as err:  # one odd document must not end a run of a million

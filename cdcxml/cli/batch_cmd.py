@@ -20,7 +20,17 @@ from ..checking import compile_all
 from ..fsutil import file_mode
 from ..report import text
 from ..report.batch_out import WRITERS
-from .common import OUTPUT_HELP, cannot_write, hints_for, interaction_option, loaded, note, verbosity
+from .common import (
+    OUTPUT_HELP,
+    cannot_write,
+    echo_warnings,
+    hints_for,
+    interaction_option,
+    loaded,
+    note,
+    strict_option,
+    verbosity,
+)
 from .limits_opt import limit_options
 from .sources_opt import contracts_option
 
@@ -61,9 +71,10 @@ REDRAW_EVERY = 0.1
               default=DEFAULT_ARCHIVE_LIMITS.max_seconds, show_default=True,
               help="Seconds reading one archive may take (its documents' checks not counted).")
 @click.argument("paths", nargs=-1, required=True)
+@strict_option
 def command(contracts, xsd, phase, interaction, jobs, scheduler, fmt, output, fail_fast, resume,
             budget, archive_max_members, archive_max_member_bytes, archive_max_total_bytes,
-            archive_max_ratio, archive_max_seconds, paths):
+            archive_max_ratio, archive_max_seconds, paths, strict):
     """Validate captured documents: files, directories, globs, zip/tar archives, HAR files."""
     if resume and (fmt != "jsonl" or not output):
         raise click.UsageError("--resume continues a run written with --format jsonl --output FILE")
@@ -73,7 +84,8 @@ def command(contracts, xsd, phase, interaction, jobs, scheduler, fmt, output, fa
                        max_seconds=archive_max_seconds)
     with _CtrlC() as ctrl_c:
         tally, writer, sink = _run(contracts, xsd, (phase, interaction), jobs, scheduler, fmt,
-                                   output, fail_fast, resume, paths, budget, ctrl_c, archives)
+                                   output, fail_fast, resume, paths, budget, ctrl_c, archives,
+                                   strict)
     interrupted = ctrl_c.pressed
     try:
         writer.finish(tally, interrupted=interrupted)
@@ -94,10 +106,11 @@ def command(contracts, xsd, phase, interaction, jobs, scheduler, fmt, output, fa
 
 
 def _run(contracts, xsd, phases, jobs, scheduler, fmt, output, fail_fast, resume, paths, budget,
-         ctrl_c: _CtrlC, archives: ArchiveLimits):
+         ctrl_c: _CtrlC, archives: ArchiveLimits, strict: bool = False):
     """Load, check and write the documents; returns what the closing summary needs."""
     phase, interaction = phases
-    contracts = compile_all(loaded(contracts), phase)
+    contracts = compile_all(loaded(contracts), phase, strict=strict)
+    echo_warnings(contracts)
     hints_for(contracts, interaction)  # an interaction no contract has stops the run here
     if xsd:
         from ..xsd import load_xsd

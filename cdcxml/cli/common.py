@@ -112,3 +112,17 @@ def hints_for(contracts, interaction: str | None):
     if not known_interaction(contracts, interaction):
         raise click.UsageError(f"no contract has an interaction {interaction!r}")
     return Hints(interaction=interaction)
+
+
+strict_option = click.option(
+    "--strict", is_flag=True,
+    help="Refuse what ISO Schematron forbids but other engines run (an xml prefix bound to another "
+         "URI, prefixes bound only by xmlns, extends across patterns, a defaultPhase naming no "
+         "phase); without it they run, with one warning line each.")
+
+
+def echo_warnings(contracts) -> None:
+    """One ``file:line: warning: ...`` line on standard error per leniency of each contract."""
+    for contract in contracts:
+        for warning in contract.warnings:
+            click.echo(str(warning), err=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..contract import load_contract
-from .common import OUTPUT_HELP, emit, note
+from .common import OUTPUT_HELP, echo_warnings, emit, note, strict_option
 
 
 @click.command("compile")
@@ -19,7 +19,8 @@ from .common import OUTPUT_HELP, emit, note
 @click.option("--svrl", is_flag=True, hidden=True,
               help="With --internal: include fired-rule records.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help=OUTPUT_HELP)
-def command(contract, contract_opt, phase, internal, svrl, output):
+@strict_option
+def command(contract, contract_opt, phase, internal, svrl, output, strict):
     """Compile a contract to a standalone XSLT 1.0 stylesheet that writes SVRL.
 
     The stylesheet runs in any XSLT 1.0 processor (xsltproc, lxml, Saxon, .NET), without
@@ -28,7 +29,10 @@ def command(contract, contract_opt, phase, internal, svrl, output):
     if bool(contract) == bool(contract_opt):
         raise click.UsageError("give one contract file, as the argument or with -c")
     path = contract or contract_opt
-    compiled = load_contract(path).compiled(phase, svrl=svrl or not internal)
+    found = load_contract(path)
+    found.strict = strict
+    compiled = found.compiled(phase, svrl=svrl or not internal)
+    echo_warnings([found])
     if internal:
         emit(compiled.xslt_source, output)
     else:

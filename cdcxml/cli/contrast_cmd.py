@@ -6,7 +6,15 @@ import sys
 
 import click
 
-from .common import emit, format_option, hints_for, interaction_option, output_option
+from .common import (
+    echo_warnings,
+    emit,
+    format_option,
+    hints_for,
+    interaction_option,
+    output_option,
+    strict_option,
+)
 from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
@@ -20,7 +28,8 @@ from .sources_opt import contracts_option
 @format_option("text", "json", "junit", "html")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
-def command(xsd_path, contracts, phase, interaction, budget, fmt, output, documents):
+@strict_option
+def command(xsd_path, contracts, phase, interaction, budget, fmt, output, documents, strict):
     """Targeted against full validation: the XSD's verdict beside every consumer's, per document.
 
     Exits 1 when a consumer rejects a document or a document cannot be read; what the XSD alone
@@ -34,7 +43,8 @@ def command(xsd_path, contracts, phase, interaction, budget, fmt, output, docume
     from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = compile_all(load_contracts(contracts), phase)
+    loaded = compile_all(load_contracts(contracts), phase, strict=strict)
+    echo_warnings(loaded)
     hints = hints_for(loaded, interaction)
     result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, hints=hints, budget=budget)
     say_stopped(result.stopped)

@@ -6,7 +6,15 @@ import sys
 
 import click
 
-from .common import emit, format_option, hints_for, interaction_option, output_option
+from .common import (
+    echo_warnings,
+    emit,
+    format_option,
+    hints_for,
+    interaction_option,
+    output_option,
+    strict_option,
+)
 from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
@@ -27,8 +35,9 @@ from .sources_opt import contracts_option
 @limit_options
 @format_option("text", "json", "junit", "html")
 @output_option
+@strict_option
 def command(contracts, old_xsd, new_xsd, old_wsdl, new_wsdl, samples, old_docs, new_docs, xsd_path,
-            phase, interaction, budget, fmt, output):
+            phase, interaction, budget, fmt, output, strict):
     """Which consumers a change breaks, by which assertion, and who breaks only through the XSD.
 
     Give --old-xsd, --new-xsd and --sample, or --old and --new documents, or --old-wsdl and
@@ -60,7 +69,8 @@ def command(contracts, old_xsd, new_xsd, old_wsdl, new_wsdl, samples, old_docs, 
         raise click.UsageError("give --old-xsd, --new-xsd and --sample, or --old and --new")
     if samples and not by_schema:
         raise click.UsageError("--sample is used with --old-xsd and --new-xsd")
-    loaded = compile_all(load_contracts(contracts), phase)
+    loaded = compile_all(load_contracts(contracts), phase, strict=strict)
+    echo_warnings(loaded)
     hints = hints_for(loaded, interaction)
     if by_wsdl:
         result = _by_wsdl(loaded, old_wsdl, new_wsdl, samples, phase, hints, budget)

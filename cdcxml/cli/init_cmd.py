@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..xsd import ALLOW_MODES
-from .common import emit
+from .common import emit, note
 
 
 @click.command("init")
@@ -41,4 +41,4 @@ def command(wsdl_path, consumer, operations, provider, soap_version, allow, outp
                     soap_version=soap_version)
     emit(text, output)
     if output:
-        click.echo(f"cdcxml: wrote {output}: fill in the asserts of each pattern", err=True)
+        note(f"cdcxml: wrote {output}: fill in the asserts of each pattern")

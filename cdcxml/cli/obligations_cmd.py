@@ -6,7 +6,15 @@ import sys
 
 import click
 
-from .common import emit, format_option, hints_for, interaction_option, output_option
+from .common import (
+    echo_warnings,
+    emit,
+    format_option,
+    hints_for,
+    interaction_option,
+    output_option,
+    strict_option,
+)
 from .limits_opt import limit_options, say_stopped
 from .sources_opt import contracts_option
 
@@ -21,7 +29,8 @@ from .sources_opt import contracts_option
 @limit_options
 @format_option("text", "json", "html")
 @output_option
-def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, output):
+@strict_option
+def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, output, strict):
     """Remove, empty and retype each path of the samples; show which consumers then fail.
 
     Exits 1 when a consumer rejects one of the samples themselves, or a check ran over its limit.
@@ -34,7 +43,8 @@ def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, outpu
     from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = compile_all(load_contracts(contracts), phase)
+    loaded = compile_all(load_contracts(contracts), phase, strict=strict)
+    echo_warnings(loaded)
     hints = hints_for(loaded, interaction)
     xsd = load_xsd(xsd_path) if xsd_path else None
     result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd, hints=hints,

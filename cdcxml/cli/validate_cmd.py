@@ -10,6 +10,7 @@ from ..checking import check_documents, compile_all, contract_prefixes
 from ..report import jsonout, svrl, text
 from ..results import Summary
 from .common import (
+    echo_warnings,
     emit,
     format_option,
     hints_for,
@@ -17,6 +18,7 @@ from .common import (
     loaded,
     note,
     output_option,
+    strict_option,
     verbosity,
 )
 from .limits_opt import limit_options
@@ -39,8 +41,9 @@ _BATCH_ONLY = (".zip", ".har", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz",
 @format_option("text", "json", "junit", "svrl")
 @output_option
 @click.argument("documents", nargs=-1, required=True)
+@strict_option
 def command(contracts, phase, interaction, xsd_path, budget, require_match, fmt, output,
-            documents):
+            documents, strict):
     """Run contracts (Schematron) on XML documents: files, directories or - for stdin.
 
     Archives (zip, tar) and HAR captures are read by ``cdcxml batch``.
@@ -58,7 +61,8 @@ def command(contracts, phase, interaction, xsd_path, budget, require_match, fmt,
     contracts = loaded(contracts)
     if require_match:
         contracts = [c.requiring_match() for c in contracts]
-    contracts = compile_all(contracts, phase, svrl=as_svrl)
+    contracts = compile_all(contracts, phase, svrl=as_svrl, strict=strict)
+    echo_warnings(contracts)
     xsd = None
     if xsd_path:
         from ..xsd import load_xsd

@@ -18,7 +18,7 @@ from ..sources import load_contracts
 from ..sources.lock import pinned_contracts
 from ..verify import verify
 from ..verify.settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, tls_given
-from .common import OUTPUT_HELP, cannot_write, note
+from .common import OUTPUT_HELP, cannot_write, echo_warnings, note, strict_option
 from .limits_opt import limit_options
 from .record_opt import record_options, start_recording
 from .sources_opt import CONTRACT_HELP, installed_option
@@ -69,8 +69,9 @@ def _headers(ctx, param, values):
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help=OUTPUT_HELP)
 @record_options
+@strict_option
 def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording, contracts_alias,
-            **cli) -> None:
+            strict, **cli) -> None:
     """Call the provider with every consumer's interactions and check the responses."""
     cli["contracts"] = (*contracts_alias, *cli["contracts"])
     cfg_file = Path(config_path) if config_path else find_config()
@@ -90,6 +91,9 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording,
         raise ConfigError("no contracts: give -c SOURCE or --installed, or set contracts in "
                           f"[verify] or sources in [contracts] of {cfg_file or 'cdcxml.toml'}")
     for contract in contracts:
+        contract.strict = strict
+        if strict:
+            contract.check()  # refused before any request is sent
         if not contract.interactions and (not run.consumers or contract.consumer in run.consumers):
             # A bare Schematron file is a valid contract, but verify has nothing to send for it.
             click.echo(f"cdcxml: note: {contract.name}: no cdc:interaction, so nothing is sent for "
@@ -106,6 +110,7 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording,
         results.append(result)
         if stream:
             click.echo(text_line(result))
+    echo_warnings(contracts)
     if stream:
         click.echo("")
         click.echo(text_summary(results))

@@ -13,6 +13,7 @@ from ..analysis.results import (
     BOTH_REJECT,
     CATEGORIES,
     SOAP_FAULT,
+    UNANSWERED,
     XSD_ACCEPTS_CONSUMER_REJECTS,
     XSD_REJECTS_CONSUMERS_ACCEPT,
     Contrast,
@@ -31,7 +32,9 @@ CATEGORY_TITLES = {
     BOTH_REJECT: "XSD and a consumer reject (real breaks)",
     BOTH_ACCEPT: "XSD and every consumer accept",
     SOAP_FAULT: "SOAP faults (checked against the SOAP envelope schema, not the payload XSD)",
+    UNANSWERED: "FOR NO CONSUMER (answers no consumer's interactions: nothing checked it)",
 }
+NOT_APPLICABLE = "n/a"
 KIND_LETTERS = {"presence": "P", "content": "C", "type": "T"}
 KIND_LEGEND = "P = presence (removed), C = content (emptied), T = type (value of another type)"
 
@@ -54,14 +57,18 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def verdict(report: DocumentReport, consumer: str | None = None) -> str:
-    """``accept``, ``REJECT`` or ``error`` for the XSD (consumer None) or one consumer."""
+    """``accept``, ``REJECT`` or ``error`` for the XSD (consumer None) or one consumer; ``n/a``
+    for a consumer the document is not for (it answers none of its interactions)."""
     if report.error is not None:
         return "error"
     if consumer is None:
         if report.xsd is not None and report.xsd.fault:
             return "fault" if report.xsd.valid else "FAULT-INVALID"
         return "accept" if report.xsd is None or report.xsd.valid else "REJECT"
-    ok = all(c.valid for c in report.contracts if c.consumer == consumer)
+    mine = [c for c in report.contracts if c.consumer == consumer]
+    if mine and not any(c.applies for c in mine):
+        return NOT_APPLICABLE
+    ok = all(c.valid for c in mine)
     return "accept" if ok else "REJECT"
 
 
@@ -101,6 +108,8 @@ def contrast_text(result: Contrast) -> str:
     lines.append("")
     for name in CATEGORIES:
         docs = result.documents_in(name)
+        if name == UNANSWERED and not docs:
+            continue
         lines.append(f"{CATEGORY_TITLES[name]}: {len(docs)}")
         lines += [f"  {d}" for d in docs]
     if result.errors:
@@ -124,11 +133,16 @@ def contrast_junit(result: Contrast) -> bytes:
     suites = [("xsd", None), *((c, c) for c in result.consumers)]
     for suite_name, consumer in suites:
         suite = etree.SubElement(root, "testsuite", name=suite_name)
-        failures = errors = 0
+        failures = errors = skipped = 0
         for r in result.rows:
             case = etree.SubElement(suite, "testcase", name=r.path, classname=suite_name)
             outcome = verdict(r.report, consumer)
-            if outcome == "error":
+            if outcome == NOT_APPLICABLE:  # not this consumer's document: nothing checked
+                skipped += 1
+                reason = next(c.not_applicable for c in r.report.contracts
+                              if c.consumer == consumer)
+                etree.SubElement(case, "skipped", message=f"not applicable: {reason}")
+            elif outcome == "error":
                 errors += 1
                 etree.SubElement(case, "error", message=r.report.error or "error")
             elif consumer is None:
@@ -147,7 +161,21 @@ def contrast_junit(result: Contrast) -> bytes:
         suite.set("tests", str(len(result.rows)))
         suite.set("failures", str(failures))
         suite.set("errors", str(errors))
+        suite.set("skipped", str(skipped))
+    _unanswered_suite(root, [r.report for r in result.rows])
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _unanswered_suite(root: etree._Element, reports) -> None:
+    """A failing case for each document no consumer's interactions answer (nothing checked it)."""
+    found = [d for d in reports if d.unanswered is not None]
+    if not found:
+        return
+    suite = etree.SubElement(root, "testsuite", name="no consumer", tests=str(len(found)),
+                             failures=str(len(found)), errors="0")
+    for d in found:
+        case = etree.SubElement(suite, "testcase", name=d.path, classname="no consumer")
+        etree.SubElement(case, "failure", message=d.unanswered, type="unanswered")
 
 
 # -- obligations --------------------------------------------------------------------------------
@@ -169,6 +197,10 @@ def obligations_to_dict(result: Obligations) -> dict:
     out["samples"] = []
     for s in result.samples:
         entry = {"path": s.path, "rejected_by": list(s.rejected_by)}
+        if s.not_for:  # consumers the sample is not for (answers none of their interactions)
+            entry["not_applicable"] = list(s.not_for)
+        if s.unanswered:  # for no consumer: not analysed
+            entry["unanswered"] = s.unanswered
         if any(how != "default phase" for _, how in s.phases):
             entry["phases"] = dict(s.phases)
         out["samples"].append(entry)
@@ -207,6 +239,12 @@ def obligations_text(result: Obligations) -> str:
         lines.append(f"declared by the XSD, in no sample: {len(result.not_in_samples)}")
         lines += [f"  {display(p)}" for p in result.not_in_samples]
     for s in result.samples:
+        if s.unanswered:
+            lines.append(f"{s.path}: NOT ANALYSED: {s.unanswered}")
+        elif s.not_for:
+            whose = "its" if len(s.not_for) == 1 else "their"
+            lines.append(f"{s.path}: n/a for {', '.join(s.not_for)} (answers none of {whose} "
+                         "interactions)")
         if s.rejected_by:
             lines.append(f"{s.path}: rejected by {', '.join(s.rejected_by)} "
                          "(not analysed for them on this sample)")
@@ -253,6 +291,7 @@ def impact_to_dict(result: Impact) -> dict:
             for c in result.consumers
         ],
         "xsd": xsd,
+        "unanswered": [{"path": d.path, "reason": d.unanswered} for d in result.unanswered],
         "operations": _operations_list(result),
         "derived": [{"sample": d.sample, "removed": list(d.removed), "added": list(d.added),
                      "problems": list(d.problems)} for d in result.derivations],
@@ -317,6 +356,7 @@ def impact_text(result: Impact) -> str:
                 lines.append(f"    {where}: {loc.xpath}" if loc.xpath else f"    {where}")
     errors = [d for d in result.new if d.error is not None]
     lines += [f"{d.path}: error: {d.error}" for d in errors]
+    lines += [f"{d.path}: {d.unanswered}" for d in result.unanswered]
     if result.xsd is not None:
         needless = result.xsd_breaks_needlessly
         lines.append("")
@@ -357,4 +397,5 @@ def impact_junit(result: Impact) -> bytes:
             lines = [f"[{b.assertion}] {b.message}" for b in c.breaks]
             el = etree.SubElement(case, "failure", message=lines[0])
             el.text = "\n".join(lines)
+    _unanswered_suite(root, result.unanswered)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -99,10 +99,12 @@ class JUnitWriter(Writer):
               body: list[str]) -> None:
         entry = self.suites.get(suite)
         if entry is None:
-            entry = [tempfile.TemporaryFile("w+", encoding="utf-8"), 0, 0, 0]  # noqa: SIM115
+            entry = [tempfile.TemporaryFile("w+", encoding="utf-8"), 0, 0, 0, 0]  # noqa: SIM115
             self.suites[suite] = entry
         case = etree.Element("testcase", name=_clean(d.path), classname=_clean(suite))
-        if tag is not None:
+        if tag == "skipped":  # the document is not for this consumer: nothing was checked
+            etree.SubElement(case, tag, message=_clean(message))
+        elif tag is not None:
             el = etree.SubElement(case, tag, message=_clean(message),
                                   type="unreadable" if tag == "error" else "assertion")
             el.text = _clean("\n".join(body))
@@ -110,6 +112,7 @@ class JUnitWriter(Writer):
         entry[1] += 1
         entry[2] += tag == "failure"
         entry[3] += tag == "error"
+        entry[4] += tag == "skipped"
 
     def document(self, d: DocumentReport) -> list[str]:
         if d.error is not None:
@@ -119,7 +122,12 @@ class JUnitWriter(Writer):
             errors = [text.xsd_line(d.path, x) for x in d.xsd.errors]
             self._case("xsd", d, None if d.xsd.valid else "failure",
                        errors[0] if errors else "", errors)
+        if d.unanswered is not None:
+            self._case("no consumer", d, "failure", d.unanswered, [f"{d.path}: {d.unanswered}"])
         for c in d.contracts:
+            if not c.applies:
+                self._case(c.consumer, d, "skipped", f"not applicable: {c.not_applicable}", [])
+                continue
             lines = [text.finding_line(d.path, c.consumer, f) for f in c.failures]
             first = c.failures[0].message if c.failures else ""
             self._case(c.consumer, d, None if c.valid else "failure", first, lines)
@@ -130,9 +138,9 @@ class JUnitWriter(Writer):
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         self.out.write(f'<testsuites name="cdcxml batch" tests="{totals[0]}" '
                        f'failures="{totals[1]}" errors="{totals[2]}">\n')
-        for name, (spool, tests, failures, errors) in self.suites.items():
+        for name, (spool, tests, failures, errors, skipped) in self.suites.items():
             self.out.write(f'<testsuite name="{html.escape(_clean(name))}" tests="{tests}" '
-                           f'failures="{failures}" errors="{errors}" skipped="0">\n')
+                           f'failures="{failures}" errors="{errors}" skipped="{skipped}">\n')
             spool.seek(0)
             for line in spool:
                 self.out.write(line)
@@ -143,19 +151,9 @@ class JUnitWriter(Writer):
         self.out.write("</testsuites>\n")
 
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.bad { color: #a00; } .err { color: #a60; }
-ul { margin: 0; padding-left: 1.2em; }
-"""
-
-
 class HtmlWriter(Writer):
-    """One page: the summary first, then every document that does not hold."""
+    """One page in the frame of every HTML report: the summary first, then every document that
+    does not hold (spooled, since the summary needs the totals)."""
 
     def __init__(self, out: TextIO):
         super().__init__(out)
@@ -164,52 +162,80 @@ class HtmlWriter(Writer):
     def document(self, d: DocumentReport) -> list[str]:
         if d.valid:
             return []
-        e = html.escape
+        from lxml.html import builder as E
+
+        from .html import fragment
+
         if d.error is not None:
-            cell = f'<span class="err">could not be checked: {e(d.error)}</span>'
+            items = [E.LI(_clean(f"could not be checked: {d.error}"))]
+            state = "error"
         else:
-            items = [f"<li>xsd: {e(str(x))}</li>" for x in (d.xsd.errors if d.xsd else ())]
+            items = [E.LI(_clean(f"xsd: {x}")) for x in (d.xsd.errors if d.xsd else ())]
+            if d.unanswered is not None:
+                items.append(E.LI(_clean(d.unanswered), E.CLASS("bad")))
             for c in d.contracts:
                 for f in c.failures:
                     where = f"line {f.line}: " if f.line else ""
-                    tag = f" [{e(f.id or f.test)}]"
-                    items.append(f'<li><b>{e(c.consumer)}</b>: {where}{e(f.message)}{tag}</li>')
-            cell = f"<ul>{''.join(items)}</ul>"
-        self.spool.write(f"<tr><td>{e(d.path)}</td><td>{cell}</td></tr>\n")
+                    items.append(E.LI(E.B(_clean(c.consumer)),
+                                      _clean(f": {where}{f.message} [{f.id or f.test}]")))
+            items = list({fragment(i): i for i in items}.values())  # each finding once
+            state = "reject"
+        row = E.TR(E.TD(_clean(d.path), E.CLASS("doc")), E.TD(state, E.CLASS(f"cell {state}")),
+                   E.TD(E.UL(*items, E.CLASS("findings"))))
+        row.set("data-document", _clean(d.path))
+        self.spool.write(fragment(row))
         return []
 
     def finish(self, tally, *, interrupted: bool = False) -> None:
-        e = html.escape
+        from lxml.html import builder as E
+
+        from .html import VERDICT_LEGEND, fragment, frame
+
         s = tally.summary
-        w = self.out.write
-        w('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-          f"<title>cdcxml batch</title><style>{_STYLE}</style></head><body>\n")
-        w("<h1>cdcxml batch</h1>\n")
+        lead = [E.P(f"{s.documents} documents: {s.valid} valid, {s.invalid} invalid, {s.errors} "
+                    "could not be checked.", E.CLASS("meta"), id="summary")]
         if interrupted:
-            w('<p class="err">Interrupted: the report covers the documents checked so far.</p>\n')
-        w(f"<p>{s.documents} documents: {s.valid} valid, <span class='bad'>{s.invalid} invalid"
-          f"</span>, <span class='err'>{s.errors} could not be checked</span>.</p>\n")
-        w("<h2>Consumers</h2>\n<table><tr><th>consumer</th><th>documents</th><th>rejected</th>"
-          "<th>top failing assertions</th></tr>\n")
+            lead.insert(0, E.P("Interrupted: the report covers the documents checked so far.",
+                               E.CLASS("banner")))
+        if tally.unanswered_count:
+            lead.append(E.P(f"{tally.unanswered_count} document(s) for no consumer: they answer "
+                            "no consumer's interactions, so nothing checked them.",
+                            E.CLASS("banner")))
+        start, end = frame("Batch", VERDICT_LEGEND, *lead)
+        w = self.out.write
+        w(start)
+        rows = []
         for c in tally.to_dict()["consumers"]:
-            tops = "".join(f"<li>{e(t['assertion'])} ({t['documents']}): {e(t['message'] or '')}</li>"
-                           for t in c["top_failures"])
-            w(f"<tr><td>{e(c['consumer'])}</td><td class='n'>{c['documents']}</td>"
-              f"<td class='n'>{c['rejected']}</td><td><ul>{tops}</ul></td></tr>\n")
-        w("</table>\n")
+            tops = [E.LI(_clean(f"{t['assertion']} ({t['documents']}): {t['message'] or ''}"))
+                    for t in c["top_failures"]]
+            rows.append(E.TR(E.TD(_clean(c["consumer"])), E.TD(str(c["documents"]), E.CLASS("n")),
+                             E.TD(str(c["rejected"]), E.CLASS("n")),
+                             E.TD(str(c["not_applicable"]), E.CLASS("n")),
+                             E.TD(E.UL(*tops, E.CLASS("findings")) if tops else E.SPAN(
+                                 "none", E.CLASS("meta")))))
+        w(fragment(E.H2("Consumers")))
+        w(fragment(E.TABLE(E.THEAD(E.TR(E.TH("consumer"), E.TH("documents"), E.TH("rejected"),
+                                        E.TH("not for it"), E.TH("top failing assertions"))),
+                           E.TBODY(*rows), id="consumers")))
         if tally.xsd:
             from ..batch.run import XSD_CATEGORIES
 
-            w("<h2>XSD vs contracts</h2>\n<table>\n")
-            for key, label in XSD_CATEGORIES:
-                w(f"<tr><td>{e(label)}</td><td class='n'>{tally.xsd.get(key, 0)}</td></tr>\n")
-            w("</table>\n")
-        w("<h2>Documents that do not hold</h2>\n<table><tr><th>document</th><th>problems</th></tr>\n")
-        self.spool.seek(0)
-        for line in self.spool:
-            w(line)
+            w(fragment(E.H2("XSD against the contracts")))
+            w(fragment(E.TABLE(E.TBODY(*(E.TR(E.TD(label), E.TD(str(tally.xsd.get(key, 0)),
+                                                                 E.CLASS("n")))
+                                         for key, label in XSD_CATEGORIES)), id="xsd")))
+        w(fragment(E.H2("Documents that do not hold")))
+        if self.spool.tell():
+            w('<table id="documents"><thead><tr><th>document</th><th>verdict</th>'
+              "<th>findings</th></tr></thead><tbody>\n")
+            self.spool.seek(0)
+            for line in self.spool:
+                w(line)
+            w("</tbody></table>\n")
+        else:
+            w(fragment(E.P("none", E.CLASS("meta"))))
         self.spool.close()
-        w("</table>\n</body></html>\n")
+        w(end)
 
 
 WRITERS = {"text": TextWriter, "json": JsonWriter, "jsonl": JsonlWriter, "junit": JUnitWriter,

@@ -1,4 +1,4 @@
-"""The verification matrix as one self-contained HTML page, in the style of the analysis pages."""
+"""The verification matrix as one self-contained HTML page, in the frame of every HTML report."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ from ..deploy.matrix import Matrix
 from .html import _page
 
 _CLASS = {"passed": "accept", "failed": "reject"}
+_LEGEND = (
+    ("accept", "passed", "the latest record on the published content passed"),
+    ("reject", "failed", "the latest record failed: the provider answered wrongly"),
+    ("error", "error", "the latest record could not check"),
+    ("error", "unverified", "no record for this provider version and content"),
+    ("plain", "(ENV)", "the environments this consumer version runs in"),
+)
 
 
 def matrix_html(matrices: Sequence[Matrix]) -> str:
@@ -37,4 +44,4 @@ def matrix_html(matrices: Sequence[Matrix]) -> str:
         table.set("data-provider", m.provider)
         sections += [E.H2(m.provider), E.P(f"Deployed: {deployed}.", E.CLASS("meta")),
                      table if rows else E.P("no published contracts", E.CLASS("meta"))]
-    return _page("Verification matrix", *sections)
+    return _page("Verification matrix", *sections, legend=_LEGEND)

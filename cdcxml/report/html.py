@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from lxml import html
+from lxml import etree, html
 from lxml.html import builder as E
 
 from .. import __version__
 from ..analysis.paths import display, namespace
-from ..analysis.results import CATEGORIES, Contrast, Impact, Obligations
+from ..analysis.results import (
+    BOTH_ACCEPT,
+    BOTH_REJECT,
+    CATEGORIES,
+    SOAP_FAULT,
+    XSD_ACCEPTS_CONSUMER_REJECTS,
+    XSD_REJECTS_CONSUMERS_ACCEPT,
+    Contrast,
+    Impact,
+    Obligations,
+)
 from ..results import DocumentReport
 from . import text
-from .analysis import CATEGORY_TITLES, KIND_LEGEND, kind_letters, operation_lines, verdict
+from .analysis import CATEGORY_TITLES, kind_letters, operation_lines, verdict
 
-_CSS = """
+CSS = """
 :root { color-scheme: light; --line: #d0d5dd; --muted: #667085; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #101828;
        margin: 2rem auto; max-width: 72rem; padding: 0 1rem; }
@@ -33,28 +43,100 @@ tr.unused th.path { color: var(--muted); text-decoration: line-through; }
 td.accept { background: #d1fadf; }
 td.reject { background: #fecdca; font-weight: 600; }
 td.error { background: #e4e7ec; }
+td.na { background: #fff; color: #98a2b3; font-style: italic; }
 ul.findings, ul.paths { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
 .count { font-weight: 600; }
 .banner { background: #fecdca; border: 1px solid #b42318; padding: .5rem .75rem; font-weight: 600; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td { vertical-align: top; }
+td ul { margin: 0; padding-left: 1.2em; }
+.legend { color: var(--muted); font-size: .9rem; margin: .75rem 0 1.25rem; }
+.legend-title { font-weight: 600; margin-right: .5rem; }
+.legend ul { display: inline; margin: 0; padding: 0; }
+.legend li { display: inline-block; list-style: none; margin: .15rem 1rem .15rem 0; }
+.swatch { display: inline-block; min-width: 1.6rem; padding: 0 .35rem; text-align: center;
+          border: 1px solid var(--line); font-weight: 600; color: #101828; }
+.swatch.k3 { color: #fff; }
+.swatch.plain { border: none; font-weight: normal; font-family: ui-monospace, Menlo, Consolas, monospace; }
+span.accept { background: #d1fadf; } span.reject { background: #fecdca; }
+span.error { background: #e4e7ec; } span.k0 { background: #f9fafb; color: #98a2b3; }
+span.k1 { background: #fef0c7; } span.k2 { background: #fdb022; } span.k3 { background: #b54708; }
 """
 
 
-def _page(title: str, *sections) -> str:
+_BODY = "cdcxml-report-body"
+
+
+def frame(title: str, legend, *lead) -> tuple[str, str]:
+    """The page every HTML report shares, split where its sections go: (start, end).
+
+    ``legend`` is a sequence of ``(css class, sample, meaning)``: what each mark of the report means.
+    Writers that stream (``batch``) write ``start``, their sections, then ``end``.
+    """
     doc = E.HTML(
         E.HEAD(
             E.META(charset="utf-8"),
             E.META(name="viewport", content="width=device-width, initial-scale=1"),
             E.TITLE(title),
-            E.STYLE(_CSS),
+            E.STYLE(CSS),
         ),
         E.BODY(
             E.H1(title),
             E.P(f"cdcxml {__version__}", E.CLASS("meta")),
-            *sections,
+            *lead,
+            _legend(legend),
+            etree.Comment(_BODY),
         ),
         lang="en",
     )
-    return html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode", pretty_print=True)
+    page = html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode", pretty_print=True)
+    start, end = page.split(f"<!--{_BODY}-->", 1)
+    return start, end
+
+
+def _page(title: str, *sections, legend, lead=()) -> str:
+    start, end = frame(title, legend, *lead)
+    return start + "".join(fragment(s) for s in sections) + end
+
+
+def fragment(element) -> str:
+    """One section of a page as HTML text."""
+    return html.tostring(element, encoding="unicode", pretty_print=True)
+
+
+def _legend(entries) -> html.HtmlElement:
+    items = [E.LI(E.SPAN(sample, E.CLASS(f"swatch {cls}")), " ", meaning)
+             for cls, sample, meaning in entries]
+    return E.DIV(E.SPAN("Legend", E.CLASS("legend-title")), E.UL(*items), E.CLASS("legend"),
+                 id="legend")
+
+
+# The contrast cases, named for the table's case column (CATEGORY_TITLES explains each).
+CASE_NAMES = {
+    XSD_REJECTS_CONSUMERS_ACCEPT: "only the XSD rejects",
+    XSD_ACCEPTS_CONSUMER_REJECTS: "only a consumer rejects",
+    BOTH_REJECT: "both reject",
+    BOTH_ACCEPT: "both accept",
+    SOAP_FAULT: "SOAP fault",
+}
+NO_DEPENDENCY = "\u2013"
+OBLIGATION_LEGEND = (
+    ("k1", "P", "presence: the consumer fails when the path is removed"),
+    ("k1", "C", "content: ... when it is emptied"),
+    ("k1", "T", "type: ... when it holds a value of another type"),
+    ("k3", "P C T", "the darker, the more ways the consumer depends on the path"),
+    ("k0", NO_DEPENDENCY, "no dependency found"),
+    ("plain", "struck-through", "unused: no consumer depends on the path"),
+)
+IMPACT_LEGEND = (
+    ("accept", "holds", "every assertion of the consumer holds after the change"),
+    ("reject", "breaks", "an assertion that held before fails after the change"),
+)
+VERDICT_LEGEND = (
+    ("accept", "accept", "the document holds"),
+    ("reject", "reject", "the document does not hold"),
+    ("error", "error", "could not be checked (unreadable, or over a limit)"),
+)
 
 
 def _list(items, empty: str = "none", cls: str = "paths") -> html.HtmlElement:
@@ -64,21 +146,27 @@ def _list(items, empty: str = "none", cls: str = "paths") -> html.HtmlElement:
     return E.UL(*(E.LI(i) for i in items), E.CLASS(cls))
 
 
-def _findings(d: DocumentReport) -> list[str]:
+def _findings(d: DocumentReport, shown=frozenset()) -> list[str]:
+    """Each finding of a document once, leaving out the contract failures already ``shown``."""
     if d.error is not None:
         return [f"{d.path}: could not be checked: {d.error}"]
     lines = [text.xsd_line(d.path, e) for e in (d.xsd.errors if d.xsd is not None else ())]
+    if d.unanswered is not None:
+        lines.append(f"{d.path}: {d.unanswered}")
     for c in d.contracts:
         for f in c.failures:
-            where = f"{f.location.document or d.path}:{f.location.line}" if f.location.line else d.path
+            document = str(f.location.document or d.path)
+            if (c.consumer, f.id or f.test, document, f.location.line) in shown:
+                continue
+            where = f"{document}:{f.location.line}" if f.location.line else d.path
             lines.append(f"{where}: {c.consumer}: {f.message} [{f.id or f.test}]")
-    return lines
+    return list(dict.fromkeys(lines))
 
 
-def _findings_section(reports) -> html.HtmlElement:
-    lines = [line for d in reports for line in _findings(d)]
+def _findings_section(reports, shown=frozenset(), title="Failing findings") -> html.HtmlElement:
+    lines = list(dict.fromkeys(line for d in reports for line in _findings(d, shown)))
     return E.DIV(
-        E.H2("Failing findings"),
+        E.H2(title),
         E.UL(*(E.LI(line) for line in lines), E.CLASS("findings"), id="findings") if lines
         else E.P("none", E.CLASS("meta")),
     )
@@ -86,7 +174,7 @@ def _findings_section(reports) -> html.HtmlElement:
 
 def _verdict_cell(report: DocumentReport, consumer: str | None) -> html.HtmlElement:
     outcome = verdict(report, consumer)
-    cls = {"accept": "accept", "REJECT": "reject"}.get(outcome, "error")
+    cls = {"accept": "accept", "REJECT": "reject", "n/a": "na"}.get(outcome, "error")
     cell = E.TD(outcome.lower(), E.CLASS(f"cell {cls}"))
     cell.set("data-consumer", consumer or "xsd")
     return cell
@@ -99,7 +187,7 @@ def contrast_html(result: Contrast) -> str:
     for r in result.rows:
         row = E.TR(E.TD(r.path, E.CLASS("doc")), _verdict_cell(r.report, None),
                    *(_verdict_cell(r.report, c) for c in result.consumers),
-                   E.TD(r.category or "could not be checked"))
+                   E.TD(CASE_NAMES.get(r.category, "could not be checked")))
         row.set("data-document", r.path)
         rows.append(row)
     cases = []
@@ -116,7 +204,6 @@ def contrast_html(result: Contrast) -> str:
     )
     return _page(
         "Targeted against full validation",
-        E.P(f"XSD {result.xsd} beside {len(result.consumers)} consumer contract(s).", E.CLASS("meta")),
         E.H2("Documents"),
         E.TABLE(E.THEAD(head), E.TBODY(*rows), id="contrast"),
         E.H2("The four cases"),
@@ -124,6 +211,9 @@ def contrast_html(result: Contrast) -> str:
         E.H2("Per consumer"),
         counts,
         _findings_section(r.report for r in result.rows),
+        legend=VERDICT_LEGEND,
+        lead=[E.P(f"XSD {result.xsd} beside {len(result.consumers)} consumer contract(s).",
+                  E.CLASS("meta"))],
     )
 
 
@@ -131,7 +221,7 @@ def _heat_cell(result: Obligations, path, consumer: str) -> html.HtmlElement:
     o = result.obligation(path)
     dep = next((d for d in o.dependencies if d.consumer == consumer), None) if o else None
     kinds = dep.kinds if dep else ()
-    cell = E.TD(kind_letters(kinds) if kinds else "", E.CLASS(f"cell k{len(kinds)}"))
+    cell = E.TD(kind_letters(kinds) if kinds else NO_DEPENDENCY, E.CLASS(f"cell k{len(kinds)}"))
     cell.set("data-consumer", consumer)
     cell.set("data-kinds", " ".join(kinds))
     if dep:
@@ -152,17 +242,17 @@ def obligations_html(result: Obligations) -> str:
         if path in unused:
             row.set("class", "unused")
         rows.append(row)
-    sections = []
+    lead = []
     if result.not_analysed:
-        sections.append(E.P(_not_analysed(result), E.CLASS("banner"), id="not-analysed"))
-    sections += [
+        lead.append(E.P(_not_analysed(result), E.CLASS("banner"), id="not-analysed"))
+    lead.append(
         E.P(f"{len(result.samples)} sample(s), {len(result.consumers)} consumer(s). Each path was "
             "removed, emptied and given a value of another type; a cell shows how a consumer's "
-            "contract depends on it.", E.CLASS("meta")),
+            "contract depends on it.", E.CLASS("meta")))
+    sections = [
         E.H2("Obligations"),
         E.TABLE(E.THEAD(E.TR(E.TH("path"), *(E.TH(c) for c in result.consumers))),
                 E.TBODY(*rows), id="obligations"),
-        E.P(KIND_LEGEND, E.CLASS("legend")),
         E.H2("Unused: no consumer depends on these"),
         E.DIV(_list(display(p) for p in result.unused), id="unused"),
     ]
@@ -176,7 +266,15 @@ def obligations_html(result: Obligations) -> str:
                 if s.rejected_by]
     if rejected:
         sections += [E.H2("Samples a consumer rejects (not analysed for it)"), _list(rejected)]
-    return _page("Consumer obligations", *sections)
+    nobody = [f"{s.path}: {s.unanswered}" for s in result.samples if s.unanswered]
+    if nobody:
+        sections += [E.H2("Samples for no consumer (not analysed)"), _list(nobody)]
+    not_for = [f"{s.path}: n/a for {', '.join(s.not_for)}" for s in result.samples
+               if s.not_for and not s.unanswered]
+    if not_for:
+        sections += [E.H2("Samples not for some consumers (they never receive them)"),
+                     _list(not_for)]
+    return _page("Consumer obligations", *sections, legend=OBLIGATION_LEGEND, lead=lead)
 
 
 def _not_analysed(result: Obligations) -> str:
@@ -197,6 +295,8 @@ def impact_html(result: Impact) -> str:
               + ", ".join(f"{loc.document}:{loc.line}" if loc.line else str(loc.document)
                           for loc in b.locations)
               for c in result.consumers for b in c.breaks]
+    shown = {(b.consumer, b.assertion, str(loc.document), loc.line)
+             for c in result.consumers for b in c.breaks for loc in b.locations}
     sections = []
     if result.wsdls is not None:
         sections += [E.H2(f"Operations ({result.wsdls[0]} to {result.wsdls[1]})"),
@@ -220,5 +320,8 @@ def impact_html(result: Impact) -> str:
         sections += [E.H2(f"Derived from {d.sample}"),
                      _list([*(f"removed {p}" for p in d.removed), *(f"added {p}" for p in d.added),
                             *(f"could not derive: {p}" for p in d.problems)], empty="unchanged")]
-    sections.append(_findings_section(result.new))
-    return _page("Impact of a change", *sections)
+    nobody = [f"{d.path}: {d.unanswered}" for d in result.unanswered]
+    if nobody:
+        sections += [E.H2("Documents for no consumer (nothing checked them)"), _list(nobody)]
+    sections.append(_findings_section(result.new, shown, title="Other findings on the new documents"))
+    return _page("Impact of a change", *sections, legend=IMPACT_LEGEND)

@@ -51,10 +51,13 @@ def contract_to_dict(c: ContractReport) -> dict:
     out = {
         "consumer": c.consumer,
         "contract": c.contract,
+        "applies": c.applies,
         "valid": c.valid,
         "failures": [finding_to_dict(f) for f in c.failures],
         "reports": [finding_to_dict(f) for f in c.reports],
     }
+    if not c.applies:  # not run: the document answers none of its interactions
+        out["not_applicable"] = c.not_applicable
     if c.chosen_by is not None:
         out["phase"] = c.phase
         out["phase_chosen_by"] = c.chosen_by
@@ -63,13 +66,16 @@ def contract_to_dict(c: ContractReport) -> dict:
 
 def document_to_dict(d: DocumentReport) -> dict:
     """One document's verdicts."""
-    return {
+    out = {
         "path": d.path,
         "valid": d.valid,
         "error": d.error,
         "xsd": None if d.xsd is None else xsd_to_dict(d.xsd),
         "contracts": [contract_to_dict(c) for c in d.contracts],
     }
+    if d.unanswered is not None:  # for no consumer: nothing checked it
+        out["unanswered"] = d.unanswered
+    return out
 
 
 def summary_to_dict(s: Summary) -> dict:

@@ -43,7 +43,7 @@ def document_lines(d: DocumentReport) -> list[str]:
     """Every line for one document."""
     if d.error is not None:
         return [f"{d.path}: error: {d.error}"]
-    lines = []
+    lines = [f"{d.path}: {d.unanswered}"] if d.unanswered is not None else []
     if d.xsd is not None and not d.xsd.valid:
         lines.extend(xsd_line(d.path, e) for e in d.xsd.errors)
     shared = shared_lines(d)
@@ -55,9 +55,22 @@ def document_lines(d: DocumentReport) -> list[str]:
 
 
 def phase_lines(d: DocumentReport) -> list[str]:
-    """Which phase each contract ran under, where a choice was made (not just the default)."""
-    return [f"{d.path}: {c.consumer}: phase {c.phase or '#ALL'} ({c.chosen_by})"
-            for c in d.contracts if c.chosen_by not in (None, "default phase")]
+    """Which phase each contract ran under, where a choice was made (not just the default); the
+    contracts that do not apply to the document, once (unless none does: that is its failure)."""
+    lines = [f"{d.path}: {c.consumer}: phase {c.phase or '#ALL'} ({c.chosen_by})"
+             for c in d.contracts if c.applies and c.chosen_by not in (None, "default phase")]
+    if d.unanswered is None:
+        lines.extend(not_applicable_lines(d))
+    return lines
+
+
+def not_applicable_lines(d: DocumentReport) -> list[str]:
+    """One line for the contracts that are not for the document, grouped by reason."""
+    reasons: dict[str, list[str]] = {}
+    for c in d.contracts:
+        if not c.applies:
+            reasons.setdefault(c.not_applicable, []).append(c.consumer)
+    return [f"{d.path}: n/a for {', '.join(who)} ({why})" for why, who in reasons.items()]
 
 
 def summary_line(s: Summary) -> str:

@@ -60,9 +60,12 @@ class Builder:
     def __init__(self, loaded: Loaded):
         self.loaded = loaded
         self.root = loaded.root
+        self.lenience = loaded.lenience
         self.main_ns = dict(loaded.file_ns.get(loaded.main_uri or "", {}))
         if not loaded.main_uri:
-            self.main_ns = sch_ns(self.root, loaded.main)
+            self.main_ns = sch_ns(self.root, loaded.main, self.lenience)
+        # Prefixes only an xmlns declaration binds: usable, with a warning where used (check.py).
+        self.xmlns_only: set[tuple[str, str]] = set()
 
     # -- helpers --------------------------------------------------------------------------------
     def where(self, el: etree._Element) -> Where:
@@ -77,6 +80,10 @@ class Builder:
         base = el.base
         if base and base != self.loaded.main_uri:
             found.update(self.loaded.file_ns.get(base, {}))
+        for prefix, uri in el.nsmap.items():
+            if prefix and prefix not in found and prefix != "xml":
+                found[prefix] = uri
+                self.xmlns_only.add((prefix, uri))
         return tuple(sorted(found.items()))
 
     # -- entry ----------------------------------------------------------------------------------
@@ -104,6 +111,13 @@ class Builder:
             _id(r): r for rs in _children(root, "rules") for r in _children(rs, "rule")
             if r.get("abstract") == "true" and _id(r)
         }
+        # Abstract rules of every pattern: an extends may name one of another pattern (leniency).
+        self.pattern_rules: dict[str, tuple[etree._Element, etree._Element]] = {}
+        for p in _children(root, "pattern", "group"):
+            for holder in (p, *_children(p, "rules")):
+                for r in _children(holder, "rule"):
+                    if r.get("abstract") == "true" and _id(r):
+                        self.pattern_rules.setdefault(_id(r), (r, p))
         abstract = {}
         for p in _children(root, "pattern", "group"):
             if p.get("abstract") == "true":
@@ -145,6 +159,8 @@ class Builder:
             keys=keys,
             where=self.where(root),
             edition=root.get(f"{{{SRC}}}edition", "iso"),
+            xmlns_only=tuple(sorted(self.xmlns_only)),
+            warnings=tuple(self.lenience.found),
         )
 
     # -- pieces ---------------------------------------------------------------------------------
@@ -200,7 +216,12 @@ class Builder:
         if el.get("is-a"):
             source = self.abstract_patterns.get(el.get("is-a"))
             if source is None:
-                raise self.error(el, f"is-a {el.get('is-a')!r} names no abstract pattern")
+                isa = el.get("is-a")
+                if any(p.get("id") == isa for p in _children(self.root, "pattern", "group")):
+                    raise self.error(el, f"is-a {isa!r} names a pattern that is not abstract")
+                raise self.error(el, f"is-a {isa!r}: no abstract pattern with id {isa!r} in this "
+                                 "schema or the files it includes (an include is missing?); "
+                                 "its checks cannot run")
             params = {p.get("name"): p.get("value", "") for p in _children(source, "param")
                       if p.get("name")}
             params.update({p.get("name"): p.get("value", "") for p in _children(el, "param")
@@ -302,9 +323,20 @@ class Builder:
                 target = abstract.get(rid)
                 if target is None:
                     target = self.global_rules.get(rid)
+                if target is None and rid in concrete:
+                    raise self.error(child, f"extends rule {rid!r}: that rule is not abstract")
+                if target is None and rid in self.pattern_rules:
+                    target, owner = self.pattern_rules[rid]
+                    if owner.get("abstract") == "true":
+                        raise self.error(child, f"extends rule {rid!r}: that rule belongs to the "
+                                         f"abstract pattern {owner.get('id')!r}, whose parameters "
+                                         "it may use")
+                    self.lenience.allow(
+                        self.loaded.file_of(child), child.sourceline,
+                        f"extends rule {rid!r} names an abstract rule of another pattern "
+                        f"({owner.get('id')!r}), not of this one",
+                        "the rule is used as defined there")
                 if target is None:
-                    if rid in concrete:
-                        raise self.error(child, f"extends rule {rid!r}: that rule is not abstract")
                     raise self.error(child, f"extends rule {rid!r}: no abstract rule with that id "
                                      "in this pattern")
                 if rid in stack:

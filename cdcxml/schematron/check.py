@@ -9,6 +9,7 @@ from lxml import etree
 
 from ..errors import SchematronError
 from . import xpath
+from .lenient import Lenience
 from .model import Let, NsMap, Pattern, Phase, Schema, Text, Where
 from .ns import SCH, XSL
 
@@ -35,10 +36,13 @@ def content_expressions(text: Text) -> Iterator[tuple[str, str, dict[str, str]]]
 class Checker:
     """Checks one phase's patterns; raises SchematronError on the first problem."""
 
-    def __init__(self, schema: Schema, phase: Phase | None, patterns: Iterable[Pattern]):
+    def __init__(self, schema: Schema, phase: Phase | None, patterns: Iterable[Pattern],
+                 lenience: Lenience | None = None):
         self.schema = schema
         self.phase = phase
         self.patterns = list(patterns)
+        self.lenience = lenience or Lenience()
+        self.xmlns_only = set(schema.xmlns_only)
 
     def run(self) -> None:
         globals_: list[Let] = list(self.schema.lets)
@@ -70,11 +74,16 @@ class Checker:
         why = xpath.syntax_error(expr)
         if why is not None:
             raise self._err(where, f"{what} {expr!r} is not a valid XPath expression ({why})")
-        bound = {p for p, _ in ns} | ALWAYS_BOUND | set(extra_ns or ())
+        bindings = dict(ns)
+        bound = set(bindings) | ALWAYS_BOUND | set(extra_ns or ())
         for prefix in sorted(xpath.prefixes(expr)):
             if prefix not in bound:
                 raise self._err(where, f"{what} {expr!r} uses the prefix {prefix!r}, which no "
                                 "sch:ns declares")
+            if (prefix, bindings.get(prefix)) in self.xmlns_only and prefix not in (extra_ns or ()):
+                self.lenience.allow(where.file, where.line,
+                                    f"the prefix {prefix!r} is declared by xmlns only, not by "
+                                    "sch:ns", f"it names {bindings[prefix]!r} as xmlns says")
         for fn in xpath.functions(expr):
             if ":" not in fn and fn not in xpath.XPATH_FUNCTIONS:
                 raise self._err(where, f"{what} {expr!r} calls the unknown function {fn}()")

@@ -116,9 +116,11 @@ class Compiler:
                 if not pattern.documents:
                     etree.SubElement(out, R + "p", p=str(p_index))
         walk_from = self.phase.from_ if self.phase is not None and self.phase.from_ else "/"
-        if main_units and len(main_units) <= DIRECT_MAX_UNITS:
+        # A phase's from selects many nodes: scanning from each is quadratic in libxml2, the walk
+        # is not.
+        if main_units and len(main_units) <= DIRECT_MAX_UNITS and walk_from == "/":
             for unit in main_units:
-                self._direct(out, unit, walk_from)
+                self._direct(root, out, unit)
         elif main_units:
             etree.SubElement(out, X + "apply-templates", select=walk_from, mode="w0")
             self._walk(root, "w0", main_units)
@@ -166,7 +168,9 @@ class Compiler:
                 continue
             choose = etree.SubElement(parent, X + "choose")
             for rule in rules:
-                found = f"({xpath.pattern_to_expression(rule.context)})"
+                found = (xpath.pattern_to_expression(rule.context)
+                         or xpath.forward_expression(rule.context))
+                found = f"({found})"
                 if scoped:
                     found += ("[count(ancestor-or-self::node() | $cdcr-from) < "
                               "count(ancestor-or-self::node()) + count($cdcr-from)]")
@@ -216,43 +220,57 @@ class Compiler:
                 steps.update(xpath.final_steps(rule.context, dict(rule.ns).get))
         return steps
 
-    def _direct(self, out: etree._Element, unit: Unit, walk_from: str) -> None:
-        """Apply a pattern to exactly the nodes its rules can match, found by C-level axis scans.
+    def _direct(self, root: etree._Element, out: etree._Element, unit: Unit) -> None:
+        """Apply a pattern to exactly the nodes its rules can match, found by one C-level scan of
+        the descendant axis.
 
         For a handful of patterns this beats a template-driven walk: libxml2 scans the descendant
-        axis far faster than libxslt instantiates a template per node.
+        axis far faster than libxslt instantiates a template per node. Only one scan, never a
+        union of scans nor a scan from many nodes: libxml2 merges and sorts those in quadratic
+        time (seconds for 40,000 siblings). A pattern that needs attributes beside other nodes, or
+        two attribute names, gets a walk of its own instead.
         """
-        if walk_from == "/":
-            root, nodes, attrs = "/", "//", "//@"
-        else:
-            root = None
-            nodes = f"({walk_from})/descendant-or-self::"
-            attrs = f"({walk_from})/descendant-or-self::*/@"
+        steps = self._steps(unit)
+        kinds = {s.kind for s in steps}
+        if "any" in kinds or ("attribute" in kinds and (len(kinds) > 1 or len(steps) > 1)):
+            mode = f"d{unit.index}"
+            etree.SubElement(out, X + "apply-templates", select="/", mode=mode)
+            self._walk(root, mode, [unit])
+            return
         nsmap: dict[str, str] = {}
-        parts: list[str | None] = []
-        for step in sorted(self._steps(unit), key=lambda s: (s.kind, s.name or "")):
-            if step.kind == "any":
-                parts = [root, nodes + "node()", attrs + "*"]
-                break
+        tests: list[str] = []
+        for step in sorted(steps, key=lambda s: (s.kind, s.name or "")):
             if step.kind == "root":
-                parts.append(root)
-            elif step.kind in ("text", "comment", "pi"):
-                parts.append(nodes + {"text": "text()", "comment": "comment()",
-                                      "pi": "processing-instruction()"}[step.kind])
-            else:
-                test = "*"
-                if step.name is not None:
-                    uri, local = step.name[1:].split("}", 1)
-                    if uri:
-                        prefix = self._prefix_for(uri)
-                        nsmap[prefix] = uri
-                        local = f"{prefix}:{local}"
-                    test = local
-                parts.append((attrs if step.kind == "attribute" else nodes) + test)
-        selects = [p for p in dict.fromkeys(parts) if p]
-        if selects:
-            etree.SubElement(out, X + "apply-templates", nsmap=nsmap or None,
-                             select=" | ".join(selects), mode=f"m{unit.index}")
+                continue
+            if step.kind in ("text", "comment", "pi"):
+                tests.append({"text": "text()", "comment": "comment()",
+                              "pi": "processing-instruction()"}[step.kind])
+                continue
+            test = "*"
+            if step.name is not None:
+                uri, local = step.name[1:].split("}", 1)
+                if uri:
+                    prefix = self._prefix_for(uri)
+                    nsmap[prefix] = uri
+                    local = f"{prefix}:{local}"
+                test = local
+            tests.append(test)
+        tests = list(dict.fromkeys(tests))
+        # The root comes first in document order: applying it first keeps findings in order.
+        if "root" in kinds:
+            etree.SubElement(out, X + "apply-templates", select="/", mode=f"m{unit.index}")
+        if not tests:
+            return
+        if "attribute" in kinds:
+            select = f"/descendant-or-self::*/@{tests[0]}"
+        elif len(tests) == 1:
+            select = f"/descendant::{tests[0]}"
+        else:
+            only_elements = all(not t.endswith(")") for t in tests)
+            select = (f"/descendant::{'*' if only_elements else 'node()'}"
+                      f"[{' or '.join(f'self::{t}' for t in tests)}]")
+        etree.SubElement(out, X + "apply-templates", nsmap=nsmap or None, select=select,
+                         mode=f"m{unit.index}")
 
     # -- the walk ---------------------------------------------------------------------------------
     def _prefix_for(self, uri: str) -> str:
@@ -339,8 +357,11 @@ class Compiler:
         choose = etree.SubElement(t, X + "choose")
         for rule, ri in zip(unit.rules, unit.rule_indexes, strict=True):
             var = f"cdcr-ctx-{ri}"
-            etree.SubElement(root, X + "variable", nsmap=dict(rule.ns), name=var,
-                             select=xpath.pattern_to_expression(rule.context))
+            # A context with a variable has no linear translation in general; XSLT 1.0 leaves
+            # nothing else.
+            select = (xpath.pattern_to_expression(rule.context)
+                      or xpath.forward_expression(rule.context))
+            etree.SubElement(root, X + "variable", nsmap=dict(rule.ns), name=var, select=select)
             when = etree.SubElement(choose, X + "when", nsmap=dict(rule.ns),
                                     test=f"count(.|${var}) = count(${var})")
             self._rule_body(when, rule, ri)

@@ -16,6 +16,7 @@ from lxml import etree
 from .. import xmlio
 from ..errors import SchematronError
 from ..fsutil import within
+from .lenient import Lenience
 from .ns import SCH, SCH15, SRC, XML, sch
 
 MAX_INCLUDE_DEPTH = 32
@@ -31,6 +32,7 @@ class Loaded:
     main: str  # display name of the main file
     main_uri: str | None
     file_ns: dict[str, dict[str, str]] = field(default_factory=dict)
+    lenience: Lenience = field(default_factory=Lenience)
 
     def file_of(self, el: etree._Element) -> str:
         """Display name of the file an element came from."""
@@ -51,8 +53,9 @@ def _path_of(uri: str) -> Path:
     return Path(unquote(urlparse(uri).path))
 
 
-def load(source: bytes, *, path: Path | None = None) -> Loaded:
+def load(source: bytes, *, path: Path | None = None, lenience: Lenience | None = None) -> Loaded:
     """Parse a Schematron file and resolve everything it pulls in."""
+    lenience = lenience or Lenience()
     name = str(path) if path else "<schema>"
     uri = path.resolve().as_uri() if path else None
     tree = xmlio.parse_bytes(source, name, base_url=uri)
@@ -68,9 +71,9 @@ def load(source: bytes, *, path: Path | None = None) -> Loaded:
         raise SchematronError(
             f"root element is sch:{etree.QName(root).localname}, expected sch:schema",
             path=name, line=root.sourceline)
-    loaded = Loaded(root, name, uri)
+    loaded = Loaded(root, name, uri, lenience=lenience)
     if uri:
-        loaded.file_ns[uri] = sch_ns(root, name)
+        loaded.file_ns[uri] = sch_ns(root, name, lenience)
     folder = path.resolve().parent if path else None
     _Resolver(loaded, folder).run()
     return loaded
@@ -90,17 +93,21 @@ def _upgrade_15(root: etree._Element) -> None:
     root.set(f"{{{SRC}}}edition", "1.5")
 
 
-def sch_ns(root: etree._Element, name: str) -> dict[str, str]:
+def sch_ns(root: etree._Element, name: str, lenience: Lenience | None = None) -> dict[str, str]:
     """The ``sch:ns`` bindings of a schema; the ``xml`` prefix is built in and never rebound."""
     found = {}
     for el in root.iterchildren(sch("ns")):
         prefix, uri = el.get("prefix"), el.get("uri")
         if prefix is None or uri is None:
             raise SchematronError("sch:ns needs a prefix and a uri", path=name, line=el.sourceline)
-        if (prefix == "xml") != (uri == XML):
+        if prefix != "xml" and uri == XML:
             raise SchematronError(
-                f"sch:ns binds {prefix!r} to {uri!r}: only the built-in prefix xml may name the "
-                "XML namespace", path=name, line=el.sourceline)
+                f"sch:ns binds {prefix!r} to the XML namespace, which only the prefix xml may "
+                "name", path=name, line=el.sourceline)
+        if prefix == "xml" and uri != XML:
+            (lenience or Lenience()).allow(
+                name, el.sourceline, f"sch:ns binds the prefix xml to {uri!r}, but xml always "
+                f"names {XML}", "the binding is ignored")
         if prefix != "xml":
             found[prefix] = uri
     return found
@@ -210,5 +217,5 @@ class _Resolver:
             _upgrade_15(root)
         self.docs[uri] = root
         if etree.QName(root).localname == "schema":
-            self.loaded.file_ns[uri] = sch_ns(root, str(path))
+            self.loaded.file_ns[uri] = sch_ns(root, str(path), self.loaded.lenience)
         return root

@@ -148,6 +148,8 @@ class Schema:
     keys: tuple[bytes, ...]
     where: Where
     edition: str = "iso"
+    xmlns_only: tuple[tuple[str, str], ...] = ()  # bound by xmlns alone, not by sch:ns
+    warnings: tuple = ()  # Leniency: what was run although ISO forbids it
 
     def phase(self, phase_id: str) -> Phase | None:
         """The phase with this id."""

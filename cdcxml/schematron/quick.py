@@ -62,7 +62,11 @@ def fired(patterns: list[Pattern]) -> etree.XPath | None:
         for rule in pattern.required_rules:
             if not _bind(ns, rule.ns):
                 return None
-            tests.append(f"boolean(({xpath.pattern_to_expression(rule.context)})[1])")
+            for alt in xpath.split_union(rule.context):
+                expr = xpath.alternative_expression(alt)
+                if expr is None:
+                    return None  # no linear expression: the stylesheet records what fired
+                tests.append(f"boolean(({expr})[1])")
         digits.append(f"number({' or '.join(tests)})" if tests else "'-'")
     try:
         return etree.XPath(f"concat('', {', '.join(digits) or repr('')}, '')",
@@ -94,8 +98,16 @@ def _rule(rule: Rule, ns: dict[str, str]) -> str | None:
         tests.append(f"not({a.test})" if a.kind == "assert" else f"boolean({a.test})")
     if not tests:
         return ""
-    # "[1]": libxml2 stops at the first node that fails instead of collecting them all.
-    return f"boolean((({xpath.pattern_to_expression(rule.context)})[{' or '.join(tests)}])[1])"
+    # One part per alternative: a union of large node-sets costs libxml2 quadratic time, and "any
+    # finding?" needs no document order. A context with no linear translation runs the stylesheet.
+    parts = []
+    for alt in xpath.split_union(rule.context):
+        expr = xpath.alternative_expression(alt)
+        if expr is None:
+            return None
+        # "[1]": libxml2 stops at the first node that fails instead of collecting them all.
+        parts.append(f"boolean((({expr})[{' or '.join(tests)}])[1])")
+    return " or ".join(parts)
 
 
 def _disjoint(pattern: Pattern) -> bool:

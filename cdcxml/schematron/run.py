@@ -12,6 +12,7 @@ from lxml import etree
 from .. import results, xmlio
 from ..errors import CdcxmlError, RunError, SchematronError
 from ..fsutil import within
+from . import lines
 from .compile import Plan
 from .model import Schema
 from .ns import RUN, SVRL, XML
@@ -90,26 +91,27 @@ class Locator:
                 out.append(f"processing-instruction('{fields[0]}')[{fields[1]}]")
         return "/" + "/".join(out)
 
-    def locate(self, node, roots) -> tuple[int | None, str | None, str]:
-        """(line, document URL, XPath) of a node from the transformed (or a subordinate) document."""
+    def locate(self, node, roots) -> tuple[etree._Element | None, str | None, str]:
+        """(element whose start tag gives the line, document URL, XPath) of a node from the
+        transformed (or a subordinate) document."""
         root = roots[0] if roots else None
         url = root.getroottree().docinfo.URL if root is not None else None
         if node is None:
-            return (root.sourceline if root is not None else None), url, "/"
+            return root, url, "/"
         if isinstance(node, etree._Element):
-            return node.sourceline, url, self.element_path(node)
+            return node, url, self.element_path(node)
         parent = node.getparent() if hasattr(node, "getparent") else None
         if parent is None:
             return None, url, "/"
         if getattr(node, "is_attribute", False):
-            return parent.sourceline, url, f"{self.element_path(parent)}/@{self._name(node.attrname)}"
+            return parent, url, f"{self.element_path(parent)}/@{self._name(node.attrname)}"
         if getattr(node, "is_tail", False):
             owner = parent.getparent()
             base = self.element_path(owner) if owner is not None else ""
             n = (1 if owner is not None and owner.text else 0) + 1 + sum(
                 1 for s in parent.itersiblings(preceding=True) if s.tail)
-            return parent.sourceline, url, f"{base}/text()[{n}]"
-        return parent.sourceline, url, f"{self.element_path(parent)}/text()[1]"
+            return parent, url, f"{base}/text()[{n}]"
+        return parent, url, f"{self.element_path(parent)}/text()[1]"
 
 
 def _position(el: etree._Element) -> int:
@@ -177,6 +179,33 @@ class _DocumentResolver(etree.Resolver):
         return self.resolve_string(data, context, base_url=path.as_uri())
 
 
+def _settle_lines(raw: etree._Element, pending: list, tree: etree._ElementTree,
+                  source: bytes | None) -> None:
+    """Replace the "@n" placeholders of the raw findings by the located elements' lines."""
+    if not pending:
+        return
+    root = tree.getroot()
+    exact: dict = {}
+    main = [el for el in pending if el.getroottree().getroot() is root]
+    if main:
+        data = source
+        url = tree.docinfo.URL
+        if data is None and url and url.startswith("file:"):
+            try:
+                data = xmlio.read_bytes(Path(unquote(urlparse(url).path)))
+            except CdcxmlError:
+                data = None
+        if data is not None and lines.needs_scan(data):
+            exact = lines.start_lines(data, root, main) or {}
+    for f in raw.iterchildren(R + "f"):
+        where = f.get("l", "")
+        if where.startswith("@"):
+            index, rest = where[1:].split("\t", 1)
+            el = pending[int(index)]
+            line = exact.get(el) or el.sourceline
+            f.set("l", f"{line or ''}\t{rest}")
+
+
 _NO_OUTPUT = etree.Element(R + "out")  # what a document the pre-check settles produced: nothing
 
 
@@ -229,8 +258,14 @@ class Compiled:
 
     # extension functions ------------------------------------------------------------------------
     def _locate(self, _ctx, nodes, roots):
-        line, _, path = self.locator.locate(nodes[0] if nodes else None, roots)
-        return f"{line or ''}\t{getattr(_state, 'doc', None) or ''}\t{path}"
+        el, _, path = self.locator.locate(nodes[0] if nodes else None, roots)
+        # The line is settled after the run (``_settle_lines``): "@n" is the n-th located element.
+        pending = _state.pending
+        line = ""
+        if el is not None:
+            line = f"@{len(pending)}"
+            pending.append(el)
+        return f"{line}\t{getattr(_state, 'doc', None) or ''}\t{path}"
 
     @staticmethod
     def _uri(_ctx):
@@ -247,9 +282,14 @@ class Compiled:
     # running ------------------------------------------------------------------------------------
     precheck: etree.XPath | None = None  # set by compile_schematron when one XPath can tell
     fired: etree.XPath | None = None  # which patterns fire, where the pre-check settles a document
+    warnings: tuple = ()  # Leniency: what compile_schematron ran although ISO forbids it
 
-    def run(self, tree: etree._ElementTree, *, silent: bool = False) -> Outcome:
-        """Apply to a parsed document; with ``silent``, also say which patterns fired nothing."""
+    def run(self, tree: etree._ElementTree, *, silent: bool = False,
+            source: bytes | None = None) -> Outcome:
+        """Apply to a parsed document; with ``silent``, also say which patterns fired nothing.
+
+        ``source``, the document's bytes, makes every line exact (without them, a document read
+        from a file is read again when its lines need it)."""
         if self.precheck is not None and not (silent and self.fired is None) \
                 and not self._flagged(tree):
             if not silent:
@@ -261,18 +301,19 @@ class Compiled:
                 return Outcome((), _NO_OUTPUT, self, None, quiet)
         url = tree.docinfo.URL
         _state.main = _state.doc = url
+        _state.pending = []
         try:
-            result = self.xslt(tree)
-        except etree.XSLTApplyError as err:
-            raise RunError(f"the contract could not be applied: {_xslt_error(err)}",
-                           path=self.schema.where.file) from err
-        except RunError:
-            raise
+            try:
+                result = self.xslt(tree)
+            except etree.XSLTApplyError as err:
+                raise RunError(f"the contract could not be applied: {_xslt_error(err)}",
+                               path=self.schema.where.file) from err
+            raw = result.getroot()
+            if raw is None:
+                raise RunError("the contract produced no result", path=self.schema.where.file)
+            _settle_lines(raw, _state.pending, tree, source)
         finally:
-            _state.main = _state.doc = _state.sibling = None
-        raw = result.getroot()
-        if raw is None:
-            raise RunError("the contract produced no result", path=self.schema.where.file)
+            _state.main = _state.doc = _state.sibling = _state.pending = None
         return Outcome(self.findings(raw, url), raw, self, url, self._silent(raw))
 
     def _silent(self, raw: etree._Element) -> tuple[int, ...]:

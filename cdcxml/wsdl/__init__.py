@@ -13,6 +13,7 @@ the operation (``{namespace}Op`` and ``{namespace}OpResponse``), whose parts the
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,8 @@ def load_wsdl(path: str | Path, *, allow: str = "sandbox") -> Wsdl:
     operations = tuple(reader.operations())
     if not operations:
         raise WsdlError("the WSDL declares no SOAP binding with operations", path=root_name)
+    faults = frozenset(f.element for op in operations for f in op.faults if f.element)
+    xsd = dataclasses.replace(xsd, fault_elements=faults)
     return Wsdl(p, reader.target_namespace, operations, xsd, tuple(reader.prefixes.items()),
                 reader.service)
 

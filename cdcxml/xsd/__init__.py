@@ -71,6 +71,8 @@ class Xsd:
 
     path: Path
     schema: xmlschema.XMLSchemaBase
+    # From a WSDL: the elements its operations' faults carry in their detail (Clark names).
+    fault_elements: frozenset[str] = frozenset()
 
     def validate(self, doc, *, prefixes: dict[str, str] | None = None) -> XsdReport:
         """Validate a document (path, bytes, lxml tree or element) against the whole schema."""

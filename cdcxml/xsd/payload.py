@@ -10,7 +10,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from .. import soap
-from ..results import XsdReport
+from ..results import Location, XsdIssue, XsdReport
 
 
 def payload_element(tree: etree._ElementTree) -> etree._Element:
@@ -45,7 +45,8 @@ def xsd_check(xsd, *, prefixes: dict[str, str] | None = None
     def check(tree: etree._ElementTree) -> XsdReport:
         version = soap.envelope_version(tree)
         if version is not None and soap.find_fault(tree) is not None:
-            return fault_check(tree, version, prefixes)
+            report = fault_check(tree, version, prefixes)
+            return _with_detail(report, xsd, tree, version, prefixes)
         found = soap.payload(tree) if version is not None else None
         # The payload is validated in place: lines and XPaths stay those of the envelope.
         return xsd.validate(found if found is not None else tree, prefixes=prefixes)
@@ -63,6 +64,37 @@ def envelope_schema(version: str):
     from . import load_xsd
 
     return load_xsd(schema_file(ENVELOPE_SCHEMAS[version]))
+
+
+def _with_detail(report: XsdReport, xsd, tree: etree._ElementTree, version: str,
+                 prefixes: dict[str, str] | None) -> XsdReport:
+    """``report`` plus, where a WSDL declares fault elements, its detail held to them."""
+    declared = getattr(xsd, "fault_elements", frozenset())
+    if not declared:
+        return report
+    issues = list(report.errors)
+    for child in fault_detail(tree, version):
+        if child.tag not in declared:
+            issues.append(XsdIssue(
+                f"fault detail {etree.QName(child).localname} is none of the faults the WSDL "
+                f"declares ({', '.join(sorted(etree.QName(d).localname for d in declared))})",
+                Location("", child.sourceline)))
+            continue
+        issues.extend(xsd.validate(child, prefixes=prefixes).errors)
+    schema = f"{report.schema} and the WSDL's fault elements"
+    return dataclasses.replace(report, valid=not issues, errors=tuple(issues), schema=schema)
+
+
+def fault_detail(tree: etree._ElementTree, version: str) -> list[etree._Element]:
+    """The elements inside a SOAP fault's detail (``detail`` in 1.1, ``env:Detail`` in 1.2)."""
+    root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
+    body = soap.body(root)
+    fault = body.find(f"{{{soap.ENVELOPE_NS[version]}}}Fault") if body is not None else None
+    if fault is None:
+        return []
+    name = "detail" if version == soap.SOAP11 else f"{{{soap.ENVELOPE_NS[version]}}}Detail"
+    detail = fault.find(name)
+    return [c for c in detail if isinstance(c.tag, str)] if detail is not None else []
 
 
 def fault_check(tree: etree._ElementTree, version: str,

@@ -151,6 +151,7 @@ def test_har_bodies_are_checked_like_any_document(work):
     ran, entries = batch(work, "t.har")
     assert ran.code == 1
     assert list(entries) == ["t.har#0", "t.har#1", "t.har#2", "t.har#4"]
+    assert entries["t.har#0"]["error"].startswith("response to http://p/lol: line ")
     assert "DOCTYPE not allowed" in entries["t.har#0"]["error"]
     assert "http://p/bad64: body is not valid base64" in entries["t.har#2"]["error"]
     assert entries["t.har#1"]["valid"] and entries["t.har#4"]["valid"]
