@@ -16,6 +16,8 @@ from .results import ContractReport, Finding, Location
 from .soap import body_version, envelope_version
 
 CDC_NS = "urn:cdcxml:contract:1"
+_PHASE_TAGS = ("{http://purl.oclc.org/dsdl/schematron}phase",
+               "{http://www.ascc.net/xml/schematron}phase")
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 
@@ -158,8 +160,16 @@ class Contract:
         return tuple(dict.fromkeys(w for c in self._compiled.values() for w in c.warnings))
 
     def check(self):
-        """Compile every phase now, so errors surface before any document is read."""
-        self.compiled(None)
+        """Compile now, so errors surface before any document is read: the default phase, or
+        each declared phase when the schema has phases but no defaultPhase (then ``#ALL`` may
+        rightly fail, a phase's variables being out of scope, and only matters when asked for)."""
+        root = xmlio.parse_bytes(self.source, self.name).getroot()
+        phases = [el.get("id") for el in root if el.tag in _PHASE_TAGS and el.get("id")]
+        if not phases or root.get("defaultPhase"):
+            self.compiled(None)
+            return
+        for phase in phases:
+            self.compiled(phase)
 
     def requiring_match(self) -> Contract:
         """This contract with vacuity checked even if the file has no ``cdc:contract``."""

@@ -65,3 +65,47 @@ class ConfigError(CdcxmlError, ValueError):
 
 class WsdlError(CdcxmlError, ValueError):
     """A WSDL cannot be read: not WSDL 1.1, a refused or missing import, no usable binding."""
+
+
+class XsdError(CdcxmlError, ValueError):
+    """A schema cannot be loaded: not well-formed, invalid, or an import that cannot be resolved."""
+
+
+class ParserMemoryError(UnsafeXMLError, MemoryError):
+    """libxml2 ran out of memory: a document error, and a MemoryError to a guard that counts it."""
+
+
+class RunawayError(CdcxmlError, RuntimeError):
+    """A check ran over its time or memory limit and was stopped."""
+
+
+class RepositoryError(CdcxmlError, RuntimeError):
+    """A contract repository or package could not be reached or read."""
+
+
+class LockError(CdcxmlError, ValueError):
+    """The lock file cannot be read, or a contract no longer matches it."""
+
+
+class LockMismatchError(LockError):
+    """A pinned contract's files are not the ones recorded in the lock file."""
+
+
+class PublishError(CdcxmlError, RuntimeError):
+    """A contract cannot be published as asked (a version already out, a bad name, git refused)."""
+
+
+class PackageError(CdcxmlError, RuntimeError):
+    """A contract package could not be built."""
+
+
+class KeepError(CdcxmlError, ValueError):
+    """A ``--keep`` path cannot be read or matches nothing in the schema."""
+
+
+class RecordError(CdcxmlError, ValueError):
+    """A record cannot be read, or cannot be written as asked."""
+
+
+class TamperedRecordError(RecordError):
+    """A record is not what was written: its digest or its place does not match its content."""

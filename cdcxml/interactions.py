@@ -106,7 +106,8 @@ def not_applicable(contract: Contract, tree: etree._ElementTree,
     element = message_element(tree)
     if any(_expects(i, element) for i in interactions):
         return None
-    if hints.soap_action and any(_unquote(i.request.soap_action) == _unquote(hints.soap_action)
+    action = soap.unquote_action(hints.soap_action)
+    if hints.soap_action and any(soap.unquote_action(i.request.soap_action) == action
                                  for i in interactions):
         return None
     return f"answers none of its interactions: message element {element_label(tree, contract)}"
@@ -126,11 +127,6 @@ def element_label(tree: etree._ElementTree, contract: Contract | None = None) ->
     return _label(element.tag, contract)
 
 
-def _unquote(value: str | None) -> str:
-    value = (value or "").strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1]
-    return value
 
 
 def _path_of(value: str | None) -> str:
@@ -165,8 +161,8 @@ def _narrowed(interactions: Sequence[Interaction], element: etree._Element | Non
         tests.append((lambda i: _expects(i, element),
                       f"response element {_label(element.tag, contract)}", True))
     if hints.soap_action:
-        action = _unquote(hints.soap_action)
-        tests.append((lambda i: _unquote(i.request.soap_action) == action,
+        action = soap.unquote_action(hints.soap_action)
+        tests.append((lambda i: soap.unquote_action(i.request.soap_action) == action,
                       f"SOAPAction {action}", True))
     if hints.path:
         # SOAP services often answer every operation at one path: it tells only when it narrows.

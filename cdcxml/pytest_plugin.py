@@ -131,18 +131,20 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     if not opts.cdcxml_contracts:
         return
     from .errors import CdcxmlError
-    from .sources import load_contracts
+    from .sources import load_contracts, pinning_for
     from .verify import check_states, plan_interactions
 
     try:
         chosen_settings = settings(config)
-        contracts = load_contracts(chosen_settings.contracts)
+        sources = tuple(chosen_settings.contracts)
+        # Pinned by the cdcxml.toml / cdcxml.lock where pytest was started, as on the command line.
+        contracts = load_contracts(sources, pinning_for(sources, config.invocation_params.dir))
         plan = plan_interactions(contracts, chosen_settings.consumers or None, None)
         check_states(plan, chosen_settings)
         for planned in plan:
             planned.contract.compiled(planned.interaction.phase)
     except CdcxmlError as err:
-        raise pytest.UsageError(f"cdcxml: {err}") from err
+        raise pytest.UsageError(f"cdcxml: {err.brief}") from err
     for contract in contracts:
         chosen = tuple(p.interaction for p in plan if p.contract is contract)
         if not chosen:

@@ -170,23 +170,3 @@ class Summary:
             invalid=self.invalid + (1 if report.error is None and not report.valid else 0),
             errors=self.errors + (1 if report.error is not None else 0),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """All document reports of a run with their summary."""
-
-    documents: tuple[DocumentReport, ...] = field(default_factory=tuple)
-
-    @property
-    def summary(self) -> Summary:
-        """Counts over the documents."""
-        s = Summary()
-        for d in self.documents:
-            s = s.add(d)
-        return s
-
-    @property
-    def valid(self) -> bool:
-        """True when every document holds."""
-        return all(d.valid for d in self.documents)

@@ -43,17 +43,18 @@ def request_headers(version: str, action: str | None) -> dict[str, str]:
     if version == SOAP11:
         # SOAP 1.1 §6.1.1: the header is present and its value a quoted URI; "" means "no intent".
         return {"Content-Type": "text/xml; charset=utf-8",
-                "SOAPAction": f'"{_unquote(action or "")}"'}
+                "SOAPAction": f'"{unquote_action(action)}"'}
     if version == SOAP12:
         content_type = "application/soap+xml; charset=utf-8"
         if action:
-            content_type += f'; action="{_unquote(action)}"'
+            content_type += f'; action="{unquote_action(action)}"'
         return {"Content-Type": content_type}
     raise ValueError(f"unknown SOAP version {version!r}")
 
 
-def _unquote(value: str) -> str:
-    value = value.strip()
+def unquote_action(value: str | None) -> str:
+    """A SOAPAction as compared: spaces trimmed and one pair of surrounding quotes removed."""
+    value = (value or "").strip()
     if len(value) >= 2 and value[0] == value[-1] == '"':
         return value[1:-1]
     return value

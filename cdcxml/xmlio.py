@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import ConfigError, InputError, UnsafeXMLError, XMLSyntaxError
+from .errors import ConfigError, InputError, ParserMemoryError, UnsafeXMLError, XMLSyntaxError
 from .fsutil import file_uri
 
 
@@ -97,10 +97,6 @@ _ALLOWED_ASCII = frozenset(e.encode("ascii") for e in _ALLOWED_ENCODINGS)
 _UTF16 = frozenset({"utf-16", "utf-16le", "utf-16be", "utf16"})
 # The encoding declaration: read whole (libxml2 reads it whole), however much white space it holds.
 _DECL = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-
-
-class ParserMemoryError(UnsafeXMLError, MemoryError):
-    """libxml2 ran out of memory: a document error, and a MemoryError to a guard that counts it."""
 
 
 _local = threading.local()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from cdcxml.cli import main
+from .helpers import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 # Paths relative to ROOT, so reports name documents as a user running from the checkout would see.
@@ -22,7 +20,7 @@ ADDRESS_NS = "urn:example:address"
 
 def run(*args: str):
     """Run ``cdcxml`` in-process; stdout and stderr kept apart."""
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return cli(*args, catch_exceptions=False)
 
 
 def run_json(*args: str) -> tuple[int, dict]:

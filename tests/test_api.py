@@ -7,13 +7,14 @@ import inspect
 from pathlib import Path
 
 import pytest
-from engine_support import DATA
 from lxml import etree
 
 import cdcxml
 from cdcxml import xmlio
 from cdcxml.contract import contract_from_bytes
 from cdcxml.schematron import compile_schematron
+
+from .engine_support import DATA
 
 CONTRACT = DATA / "cli" / "orders.sch"
 GOOD = DATA / "cli" / "docs" / "good.xml"
@@ -154,3 +155,25 @@ def test_errors_are_cdcxml_errors_with_file_and_line():
 def test_a_missing_contract_is_an_input_error(tmp_path):
     with pytest.raises(cdcxml.CdcxmlError, match="no such file"):
         cdcxml.load_contract(tmp_path / "none.sch")
+
+
+def test_every_error_lives_in_errors_and_has_a_one_line_brief():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import cdcxml
+    from cdcxml import errors
+
+    elsewhere = set()
+    for info in pkgutil.walk_packages(cdcxml.__path__, "cdcxml."):
+        if info.name == "cdcxml.pytest_plugin":
+            continue
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, errors.CdcxmlError) and cls.__module__ != "cdcxml.errors":
+                elsewhere.add(f"{cls.__module__}.{cls.__name__}")
+    assert elsewhere == set()
+    err = errors.RunError("first\nsecond", path="doc.xml", line=3)
+    assert err.brief == "doc.xml:3: first second"
+    assert err.local == "line 3: first\nsecond"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 
-from analysis_support import EXAMPLE, ROOT, run, run_json
 from lxml import etree
 
 from cdcxml import xmlio
@@ -19,8 +18,11 @@ from cdcxml.checking import check_document
 from cdcxml.interactions import choose_phases
 from cdcxml.sources import load_contracts
 
+from .analysis_support import EXAMPLE, ROOT, run, run_json
+
 STOCK = ROOT / "examples/stockquote"
-CONTRACTS = STOCK / "contracts"
+# The example's two consumers as first written: no interaction expects the fault.
+CONTRACTS = ROOT / "tests/data/applies/contracts"
 WSDL = STOCK / "service.wsdl"
 QUOTE = STOCK / "responses/get-quote.soap11.xml"
 EXCHANGE = STOCK / "responses/get-quote-exchange.soap11.xml"

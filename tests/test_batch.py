@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from test_batch_support import CAPTURES, CONTRACTS, DATA, XSD, har_entry, make_har, make_tar, make_zip
 
 from cdcxml.batch import ArchiveLimits, Spec, captures, check_all, count
 from cdcxml.cli import main
 from cdcxml.sources import load_contracts
+
+from .batch_support import CAPTURES, CONTRACTS, DATA, XSD, har_entry, make_har, make_tar, make_zip
 
 # What each captured document is, by file: the verdict the contracts must reach.
 EXPECTED = {

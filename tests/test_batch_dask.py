@@ -7,11 +7,12 @@ import json
 import pytest
 from click.testing import CliRunner
 from distributed import Client, LocalCluster
-from test_batch_support import CAPTURES, CONTRACTS, XSD, make_har, make_zip
 
 from cdcxml.batch import Spec, check_all
 from cdcxml.cli import main
 from cdcxml.sources import load_contracts
+
+from .batch_support import CAPTURES, CONTRACTS, XSD, make_har, make_zip
 
 
 @pytest.fixture(scope="module")

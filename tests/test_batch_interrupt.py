@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_batch_support import CAPTURES, CONTRACTS
+
+from .batch_support import CAPTURES, CONTRACTS
 
 CLI = [sys.executable, "-c", "from cdcxml.cli import main; main()"]
 DOCUMENTS = 6000

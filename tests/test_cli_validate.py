@@ -8,20 +8,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from engine_support import DATA
 from lxml import etree
 
 from cdcxml.cli import main
+
+from .engine_support import DATA
+from .helpers import cli as cdcxml
 
 CLI = DATA / "cli"
 CONTRACT = CLI / "orders.sch"
 DOCS = CLI / "docs"
 LINT = DATA / "lint"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
-
-
-def cdcxml(*args, input=None):
-    return CliRunner().invoke(main, [str(a) for a in args], input=input)
 
 
 def _one_error_line(result, *words: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from analysis_support import DATA, EXAMPLE, ROOT, TRACKING, run, run_json
 from lxml import etree
 
 from cdcxml.analysis import (
@@ -16,13 +14,10 @@ from cdcxml.analysis import (
 from cdcxml.sources import load_contracts
 from cdcxml.xsd import load_xsd
 
+from .analysis_support import DATA, EXAMPLE, TRACKING, run, run_json
+
 V1_XSD = EXAMPLE / "schemas/products-v1.xsd"
 RESPONSES = EXAMPLE / "responses"
-
-
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
 
 
 def _doc(name: str) -> str:

@@ -4,15 +4,14 @@ two consumers and a provider in real git repositories, the provider a real HTTP 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from lxml import etree
-from verify_support import FakeProvider, Reply
 
-from cdcxml.cli import main
+from .helpers import cli as cdcxml
+from .helpers import git
+from .verify_support import FakeProvider, Reply
 
 DATA = Path(__file__).parent / "data" / "publish"
 RESPONSES = DATA / "responses"
@@ -32,15 +31,6 @@ def answering(products: bytes):
         return Reply(200, ENVELOPE % bare if soap else products)
 
     return route
-
-
-def git(*args: str, cwd: Path | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
-def cdcxml(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import click
+import pytest
 from lxml import etree
 
 from cdcxml.cli import main
@@ -115,6 +116,7 @@ def test_the_example_walkthrough_needs_no_activated_venv():
             assert first not in ("cdcxml", "python", "pytest", "pip"), command
 
 
+@pytest.mark.slow
 def test_the_example_walkthrough_offline_steps_print_what_it_shows(tmp_path):
     import sys
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engine_support import engine_contract, engine_doc, write_contract
 
 from cdcxml import load_contract
 from cdcxml.errors import QueryBindingError, SchematronError
+
+from .engine_support import engine_contract, engine_doc, write_contract
 
 PRODUCTSEARCH = Path(__file__).resolve().parent / "data" / "productsearch"
 BODY = """

@@ -6,11 +6,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from engine_support import DATA, engine_contract, engine_doc
 from lxml import etree
 
 from cdcxml import xmlio
 from cdcxml.errors import RunError
+
+from .engine_support import DATA, engine_contract, engine_doc
 
 FOLDER = DATA / "documents"
 SVRL = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
@@ -97,7 +98,7 @@ def test_a_subordinate_document_with_a_doctype_is_refused(tmp_path):
 
 
 def test_attribute_text_and_comment_locations_in_a_subordinate_document(tmp_path):
-    from engine_support import write_contract
+    from .engine_support import write_contract
 
     contract = write_contract(tmp_path, """
       <sch:pattern id="sub" documents="'part.xml'">

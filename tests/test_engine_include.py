@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engine_support import DATA, engine_contract, engine_doc, write_contract
 
 from cdcxml.errors import SchematronError
+
+from .engine_support import DATA, engine_contract, engine_doc, write_contract
 
 
 def _main():
@@ -98,3 +99,36 @@ def test_extends_href_inside_an_included_file_resolves_against_that_file():
         engine_doc("include", "orders.xml")).findings
     assert [(f.pattern, f.id, f.message, f.location.line) for f in found] == [
         ("lines", "positive", "line W-2 has quantity 0", 5)]
+
+
+def _lang_files(tmp_path):
+    (tmp_path / "de.sch").write_text(
+        '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" xml:lang="de">'
+        '<sch:pattern id="de-pattern"><sch:rule context="r">'
+        '<sch:assert id="de-assert" test="@a">braucht a</sch:assert></sch:rule></sch:pattern>'
+        '<sch:rule id="de-rule"><sch:assert id="de-extended" test="@b">braucht b</sch:assert>'
+        "</sch:rule></sch:schema>", encoding="utf-8")
+    (tmp_path / "main.sch").write_text(
+        '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt" '
+        'xml:lang="en"><sch:include href="de.sch#de-pattern"/>'
+        '<sch:pattern id="own"><sch:rule context="r"><sch:extends href="de.sch#de-rule"/>'
+        '<sch:assert id="en-assert" test="@c">needs c</sch:assert></sch:rule></sch:pattern>'
+        "</sch:schema>", encoding="utf-8")
+    from cdcxml import load_contract
+
+    return load_contract(tmp_path / "main.sch")
+
+
+def test_included_and_extended_definitions_keep_the_language_of_their_file(tmp_path):
+    contract = _lang_files(tmp_path)
+    found = {f.id: f.lang for f in contract.validate(b"<r/>").findings}
+    assert found == {"de-assert": "de", "de-extended": "de", "en-assert": "en"}
+
+
+def test_svrl_carries_the_language_of_the_included_file(tmp_path):
+    from cdcxml.schematron.ns import SVRL
+
+    svrl = _lang_files(tmp_path).run_svrl(b"<r/>")
+    langs = {el.get("id"): el.get("{http://www.w3.org/XML/1998/namespace}lang")
+             for el in svrl.getroot().iter(f"{{{SVRL}}}failed-assert")}
+    assert langs == {"de-assert": "de", "de-extended": "de", "en-assert": "en"}

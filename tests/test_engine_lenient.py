@@ -4,9 +4,10 @@ line each (``file:line: warning: ...``), an error under ``strict``; unclear case
 from __future__ import annotations
 
 import pytest
-from engine_support import SCH_NS, engine_contract, write_contract
 
 from cdcxml.errors import SchematronError
+
+from .engine_support import SCH_NS, engine_contract, write_contract
 
 
 def _strict(contract):

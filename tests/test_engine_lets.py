@@ -4,9 +4,10 @@ standard asks for (collisions, undefined variables) pointing at the Schematron f
 from __future__ import annotations
 
 import pytest
-from engine_support import engine_contract, engine_doc, write_contract
 
 from cdcxml.errors import SchematronError
+
+from .engine_support import engine_contract, engine_doc, write_contract
 
 
 def test_lets_of_every_scope_meet_in_one_assertion():

@@ -3,7 +3,7 @@ of any length (libxml2 gives the line where the tag ends, and guesses past line 
 
 from __future__ import annotations
 
-from engine_support import write_contract
+from .engine_support import write_contract
 
 BODY = """
   <sch:pattern id="p">

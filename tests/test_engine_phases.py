@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from engine_support import engine_contract, engine_doc, write_contract
 
 from cdcxml.errors import SchematronError
+
+from .engine_support import engine_contract, engine_doc, write_contract
 
 ORDERS = engine_doc("phases", "orders.xml")
 

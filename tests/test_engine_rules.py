@@ -4,9 +4,10 @@ rule contexts reach every node kind, with variables too."""
 from __future__ import annotations
 
 import pytest
-from engine_support import engine_contract, engine_doc, ids, messages, write_contract
 
 from cdcxml.errors import SchematronError
+
+from .engine_support import engine_contract, engine_doc, ids, messages, write_contract
 
 
 def _findings(schema: tuple[str, ...], doc: tuple[str, ...]):

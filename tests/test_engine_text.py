@@ -4,10 +4,11 @@ role/flag/subject and xml:lang, in findings and in SVRL."""
 from __future__ import annotations
 
 import pytest
-from engine_support import engine_contract, engine_doc, write_contract
 from lxml import etree
 
 from cdcxml.errors import SchematronError
+
+from .engine_support import engine_contract, engine_doc, write_contract
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 NS = {"svrl": SVRL}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from engine_support import ids, write_contract
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -16,6 +15,8 @@ from cdcxml.errors import SchematronError
 from cdcxml.schematron import parse_schematron, xpath
 from cdcxml.schematron.check import Checker
 from cdcxml.schematron.model import Where
+
+from .engine_support import ids, write_contract
 
 P_URI = "urn:test:p"
 _SCHEMA = parse_schematron(

@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from engine_support import engine_contract, engine_doc, write_contract
 from lxml import etree
 
 from cdcxml import xmlio
 from cdcxml.results import ContractReport, Finding, Location
+
+from .engine_support import engine_contract, engine_doc, write_contract
 
 CASES = [
     (("contexts", "node-kinds.sch"), ("contexts", "orders.xml")),

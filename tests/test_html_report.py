@@ -6,9 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from analysis_support import EXAMPLE, ROOT, TRACKING, run
 from lxml import html
 from PIL import Image
+
+from .analysis_support import EXAMPLE, TRACKING, run
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -38,11 +39,6 @@ def browser() -> Path:
         pytest.fail("these tests render the report in Debian's chromium, which is not installed at "
                     f"{CHROMIUM}: run `apt-get install -y chromium`", pytrace=False)
     return CHROMIUM
-
-
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
 
 
 def _chromium(tmp_path: Path, page: Path, *args: str) -> bytes:

@@ -11,10 +11,11 @@ import time
 
 import pytest
 import requests
-from verify_support import FakeProvider, Reply, closed_port, self_signed_certificate
 
 from cdcxml.verify.http import HttpResponse, TransportError, fetch, media_type
 from cdcxml.verify.settings import VerifySettings
+
+from .verify_support import FakeProvider, Reply, closed_port, self_signed_certificate
 
 
 @pytest.fixture

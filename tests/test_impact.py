@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from analysis_support import EXAMPLE, ROOT, TRACKING, run, run_json
 from lxml import etree
 
 from cdcxml import xmlio
 from cdcxml.analysis import derive
 from cdcxml.xsd import load_xsd
 
+from .analysis_support import EXAMPLE, TRACKING, run, run_json
+
 SAMPLE_1 = TRACKING / "samples/shipments-1.xml"
-
-
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
 
 
 def _consumers(report: dict) -> dict[str, dict]:

@@ -12,13 +12,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from lxml import etree
-from verify_support import EXAMPLE, FakeProvider, Reply
 
 from cdcxml import load_contract
-from cdcxml.cli import main
 from cdcxml.contract import contract_from_bytes
+
+from .helpers import cli as cdcxml
+from .verify_support import EXAMPLE, FakeProvider, Reply
 
 CONTRACTS = EXAMPLE / "contracts"
 RESPONSES = EXAMPLE / "responses"
@@ -27,10 +27,6 @@ CONSUMERS = ("marketing", "reseller-web")
 PATTERNS = {"marketing": "[search-results]", "reseller-web": "[Validate search results]"}
 SOAP11 = b"http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = b"http://www.w3.org/2003/05/soap-envelope"
-
-
-def cdcxml(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def renamed(data: bytes) -> bytes:

@@ -7,17 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from verify_support import EXAMPLE, FakeProvider, Reply
 
-from cdcxml.cli import main
+from .helpers import cli as cdcxml
+from .verify_support import EXAMPLE, FakeProvider, Reply
 
 CONTRACTS = EXAMPLE / "contracts"
 V1 = EXAMPLE / "responses" / "v1.xml"
-
-
-def cdcxml(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def one_line(result, *words: str) -> str:

@@ -3,16 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from analysis_support import (
-    ADDRESS_NS,
-    EXAMPLE,
-    PRODUCTS_NS,
-    ROOT,
-    TRACKING,
-    TRACKING_NS,
-    run,
-    run_json,
-)
 from lxml import etree
 
 from cdcxml import xmlio
@@ -21,6 +11,16 @@ from cdcxml.analysis.mutate import CONTENT, PRESENCE, TYPE, mutants, wrong_value
 from cdcxml.analysis.paths import display
 from cdcxml.sources import load_contracts
 from cdcxml.xsd import load_xsd
+
+from .analysis_support import (
+    ADDRESS_NS,
+    EXAMPLE,
+    PRODUCTS_NS,
+    TRACKING,
+    TRACKING_NS,
+    run,
+    run_json,
+)
 
 P, C, T = PRESENCE, CONTENT, TYPE
 
@@ -63,11 +63,6 @@ TRACKING_NAMESPACES = {
     "/Shipments/Shipment/Weight": TRACKING_NS,
     "/Shipments/Shipment/Parcel/@seq": None,
 }
-
-
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
 
 
 def _by_path(report: dict) -> dict[str, dict]:

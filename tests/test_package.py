@@ -20,16 +20,13 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cdcxml.cli import main
 from cdcxml.cli.sources_opt import installed_option
+
+from .helpers import cli as cdcxml
 
 DATA = Path(__file__).parent / "data" / "publish"
 REPO = Path(__file__).parents[1]
 RESPONSES = DATA / "responses"
-
-
-def cdcxml(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def build(source: Path, version: str, dist: Path) -> Path:
@@ -143,15 +140,14 @@ _SHOW_INSTALLED = textwrap.dedent('''
     """Lists contracts as a command with --installed sees them, and checks a document."""
     import click
     from cdcxml.cli import main
-    from cdcxml.cli.sources_opt import installed_option
-    from cdcxml.sources import load_contracts
+    from cdcxml.cli.sources_opt import installed_option, load_sources
 
     @main.command("show")
     @click.option("-c", "contracts", multiple=True)
     @click.argument("document")
     @installed_option()
     def show(contracts, document):
-        for c in load_contracts(contracts):
+        for c in load_sources(contracts):
             verdict = "holds" if c.validate(document).valid else "broken"
             click.echo(f"{c.consumer} {c.version} {verdict}")
 

@@ -8,12 +8,13 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from verify_support import Call, FakeProvider, Reply
 
 from cdcxml import load_contract
 from cdcxml.cli import main
 from cdcxml.contract import State
 from cdcxml.verify import ERROR, PASSED, verify
+
+from .verify_support import Call, FakeProvider, Reply
 
 CONTRACT = """<?xml version="1.0" encoding="utf-8"?>
 <sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" xmlns:cdc="urn:cdcxml:contract:1">

@@ -6,25 +6,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cdcxml.cli import main
 from cdcxml.sources.publish import bundles, is_git_target
+
+from .helpers import cli as cdcxml
+from .helpers import git
 
 DATA = Path(__file__).parent / "data" / "publish"
 RESELLER_V1 = DATA / "reseller-web" / "v1"
 RESELLER_V2 = DATA / "reseller-web" / "v2"
 MOBILE_V1 = DATA / "mobile-app" / "v1"
 MOBILE_V2 = DATA / "mobile-app" / "v2"
-
-
-def git(*args: str, cwd: Path | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
-def cdcxml(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture

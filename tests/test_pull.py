@@ -9,27 +9,20 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cdcxml.cli import main
 from cdcxml.errors import ConfigError
 from cdcxml.sources import load_contracts
 from cdcxml.sources.lock import LockMismatchError, pinned_contracts
 from cdcxml.sources.publish import publish
 from cdcxml.sources.repository import GitSpec, parse_git_source
 
+from .helpers import cli as cdcxml
+from .helpers import git
+
 DATA = Path(__file__).parent / "data" / "publish"
 RESPONSES = DATA / "responses"
 RESELLER_V1_TAG = "reseller-web/product-search/v1.0.0"
 MOBILE_V2_TAG = "mobile-app/product-search/v2.0.0"
-
-
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
-
-
-def cdcxml(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture
@@ -111,7 +104,7 @@ def test_pinned_versions_are_the_ones_checked(provider: Path):
     assert failing.exit_code == 1
     assert "has-in-stock" in failing.output
 
-    found = {c.consumer: c.version for c in pinned_contracts()}
+    found = {c.consumer: c.version for c in pinned_contracts(provider / "cdcxml.toml")}
     assert found == {"reseller-web": "1.0.0", "mobile-app": "2.0.0"}
 
 
@@ -132,7 +125,7 @@ def test_a_tampered_cache_file_is_refused_until_pulled_again(provider: Path):
     assert "Traceback" not in refused.output
     assert "'cdcxml pull' fetches it again" in refused.stderr
     with pytest.raises(LockMismatchError, match="reseller-web"):
-        pinned_contracts()
+        pinned_contracts(provider / "cdcxml.toml")
 
     # The pinned commit fixes the content, so pull restores it without moving any pin.
     lock_before = (provider / "cdcxml.lock").read_bytes()
@@ -233,7 +226,7 @@ def test_no_configuration_is_an_error(tmp_path: Path, monkeypatch):
     assert result.exit_code == 2
     assert "no cdcxml.toml here" in result.stderr
     with pytest.raises(ConfigError):
-        pinned_contracts()
+        pinned_contracts(None)
 
 
 @pytest.mark.parametrize(("source", "expected"), [

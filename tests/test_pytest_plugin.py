@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from verify_support import DATA, FakeProvider, Reply, data
 
 # Imported here so that pytester's in-process runs, which drop the modules they import, share one
 # requests (and one http.cookiejar) with this process.
 import cdcxml.verify  # noqa: F401
+
+from .verify_support import DATA, FakeProvider, Reply, data
 
 pytest_plugins = ["pytester"]
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from verify_support import data
 
 from cdcxml import soap
 from cdcxml.errors import UnsafeXMLError, XMLSyntaxError
+
+from .verify_support import data
 
 
 def tree(*parts: str):

@@ -8,12 +8,13 @@ phase; the samples were captured as a one-line SOAP 1.1 envelope and a SOAP 1.2 
 from __future__ import annotations
 
 import pytest
-from analysis_support import DATA, ROOT, run, run_json
 from lxml import etree
 
 from cdcxml import xmlio
 from cdcxml.interactions import Hints, choose_phases
 from cdcxml.sources import load_contracts
+
+from .analysis_support import DATA, ROOT, run, run_json
 
 INVENTORY = DATA / "inventory"
 CONTRACTS = INVENTORY / "contracts"

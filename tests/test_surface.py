@@ -8,12 +8,13 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 
 import cdcxml
 from cdcxml.cli import main
 from cdcxml.errors import SchematronError
+
+from .helpers import cli
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "productsearch"
@@ -21,10 +22,6 @@ CONTRACTS = EXAMPLE / "contracts"
 MARKETING = CONTRACTS / "marketing.sch"
 BROKEN = EXAMPLE / "responses" / "broken-no-price.xml"
 V1 = EXAMPLE / "responses" / "v1.xml"
-
-
-def cli(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 def test_contract_commands_take_dash_c_and_name_every_source_kind_in_their_help():

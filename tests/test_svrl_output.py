@@ -7,10 +7,11 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from click.testing import CliRunner
-from engine_support import DATA
 from lxml import etree
 
 from cdcxml.cli import main
+
+from .engine_support import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"

@@ -8,7 +8,13 @@ import time
 
 import pytest
 import requests
-from verify_support import (
+
+from cdcxml import load_contract
+from cdcxml.errors import ConfigError, SchematronError
+from cdcxml.verify import ERROR, FAILED, PASSED, request_headers, request_url, verify
+from cdcxml.wsgi import WSGIAdapter
+
+from .verify_support import (
     DATA,
     EXAMPLE,
     FakeProvider,
@@ -17,11 +23,6 @@ from verify_support import (
     data,
     load_example_app,
 )
-
-from cdcxml import load_contract
-from cdcxml.errors import ConfigError, SchematronError
-from cdcxml.verify import ERROR, FAILED, PASSED, request_headers, request_url, verify
-from cdcxml.wsgi import WSGIAdapter
 
 CONTRACTS = DATA / "contracts"
 RESELLER = CONTRACTS / "reseller-web.sch"

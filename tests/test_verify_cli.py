@@ -11,7 +11,12 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from verify_support import (
+
+from cdcxml.cli import main
+from cdcxml.config import VerifySettings, load_config
+from cdcxml.errors import ConfigError
+
+from .verify_support import (
     DATA,
     EXAMPLE,
     FakeProvider,
@@ -21,10 +26,6 @@ from verify_support import (
     load_example_app,
     self_signed_certificate,
 )
-
-from cdcxml.cli import main
-from cdcxml.config import VerifySettings, load_config
-from cdcxml.errors import ConfigError
 
 CONTRACTS = DATA / "contracts"
 RESELLER = CONTRACTS / "reseller-web.sch"

@@ -6,21 +6,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 from lxml import etree
-from verify_support import FakeProvider, Reply
 
 from cdcxml import load_contract
-from cdcxml.cli import main
 from cdcxml.errors import ConfigError
 from cdcxml.verify import FAILED, PASSED, verify
 
+from .helpers import cli as cdcxml
+from .verify_support import FakeProvider, Reply
+
 ENV11 = "http://schemas.xmlsoap.org/soap/envelope/"
 ENV12 = "http://www.w3.org/2003/05/soap-envelope"
-
-
-def cdcxml(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture

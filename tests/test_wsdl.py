@@ -6,11 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from wsdl_service import Behaviour, Server
 
 from cdcxml import load_contract
-from cdcxml.cli import main
 from cdcxml.contract import contract_from_bytes
 from cdcxml.errors import WsdlError
 from cdcxml.wsdl import load_wsdl
@@ -19,14 +16,13 @@ from cdcxml.wsdl.match import check, operation_of
 from cdcxml.wsdl.scaffold import scaffold
 from cdcxml.xsd import load_xsd
 
+from .helpers import cli
+from .wsdl_service import Behaviour, Server
+
 DATA = Path(__file__).parent / "data" / "wsdl"
 SPYNE = DATA / "product-search.wsdl"
 DOTNET = DATA / "dotnet" / "QuoteService.wsdl"
 TNS = "{urn:example:productsearch}"
-
-
-def cli(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 def test_spyne_wsdl_operations_per_binding():
@@ -239,3 +235,25 @@ def test_a_fault_detail_is_held_to_the_fault_elements_the_wsdl_declares(tmp_path
     plain = tmp_path / "plain.xsd"
     plain.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>')
     assert xsd_check(load_xsd(plain))(tree).valid
+
+
+def test_init_with_faults_adds_an_interaction_and_a_pattern_per_declared_fault(tmp_path):
+    out = tmp_path / "faults.sch"
+    result = cli("init", "--wsdl", str(SPYNE), "--consumer", "shop", "--operation", "SearchProducts",
+                 "--faults", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    contract = load_contract(out)
+    fault = next(i for i in contract.interactions if i.id == "SearchProducts-NotFound")
+    assert (fault.phase, fault.response.fault, fault.response.status) == (
+        "SearchProducts-NotFound", True, 500)
+    assert b'test=".//tns:NotFound"' in out.read_bytes()
+    assert cli("lint", str(out)).exit_code == 0
+    # Against the live service: a search for "nothing" is answered by the NotFound fault.
+    out.write_text(out.read_text().replace("<term>string</term>", "<term>nothing</term>", 1)
+                   .replace("<term>string</term>", "<term>nothing</term>"))
+    with Server() as server:
+        ran = cli("verify", "--base-url", server.url, "-c", str(out),
+                  "--interaction", "SearchProducts-NotFound")
+    # spyne answers with a fault but puts no NotFound detail in it: the consumer's need fails.
+    assert ran.exit_code == 1, ran.output
+    assert "SearchProducts-NotFound-detail" in ran.output

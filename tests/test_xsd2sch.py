@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 
 from cdcxml import xmlio
-from cdcxml.cli import main
 from cdcxml.contract import contract_from_bytes, load_contract
 from cdcxml.errors import CdcxmlError
 from cdcxml.xsd2sch import KeepError, convert
 from cdcxml.xsd2sch.keep import parse_path
+
+from .helpers import cli as run
 
 DATA = Path(__file__).parent / "data" / "xsd2sch"
 PS = DATA / "productsearch"
@@ -253,10 +253,6 @@ def test_keep_that_matches_nothing_is_an_error():
 
 
 # -- the command line ---------------------------------------------------------------------------
-
-def run(*args):
-    return CliRunner().invoke(main, list(map(str, args)))
-
 
 def test_cli_writes_the_contract_and_validate_uses_it(tmp_path):
     out = tmp_path / "reseller.sch"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 
 from cdcxml import xmlio
-from cdcxml.cli import main
 from cdcxml.contract import contract_from_bytes
 from cdcxml.xsd2sch import convert
+
+from .helpers import cli as run
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "productsearch"
@@ -29,10 +29,6 @@ def envelope(payload: bytes, ns: str) -> bytes:
 
 def payload_of(path: Path) -> bytes:
     return etree.tostring(xmlio.parse_file(path).getroot())
-
-
-def run(*args):
-    return CliRunner().invoke(main, list(map(str, args)))
 
 
 def test_the_example_contract_checks_the_payload_inside_a_soap_envelope(tmp_path):

@@ -69,14 +69,15 @@ class Contrast:
         # Faults are not held to the payload XSD: they take no part in the comparison with it.
         checked = [r.report for r in self.rows
                    if r.category not in (None, SOAP_FAULT, UNANSWERED)]
-        xsd_rejects = sum(1 for d in checked if not d.xsd.valid)
         for name in self.consumers:
-            rejects = rejects_ok = accepts_bad = 0
+            # Only the documents this consumer receives: the XSD's verdict on others is not its.
+            rejects = rejects_ok = accepts_bad = xsd_rejects = 0
             for d in checked:
                 verdicts = [c.valid for c in d.applicable if c.consumer == name]
                 if not verdicts:
                     continue
                 rejected = not all(verdicts)
+                xsd_rejects += not d.xsd.valid
                 rejects += rejected
                 rejects_ok += rejected and d.xsd.valid
                 accepts_bad += (not rejected) and not d.xsd.valid

@@ -271,3 +271,16 @@ def _finding(f: dict) -> Finding:
         location=Location(f.get("location", ""), f.get("line"), f.get("document")),
         role=f.get("role"), flag=f.get("flag"),
     )
+
+
+def resume_run(output: str | Path) -> tuple[Tally, Counter[str]]:
+    """What a cut-off ``--format jsonl`` run already wrote to ``output``: its tally and the
+    documents to skip (by name, counted). A last line the run did not finish is cut off the file."""
+    tally, skip = Tally(), Counter()
+    done, good = read_jsonl(output)
+    for d in done:
+        tally.add(d)
+        skip[d.path] += 1
+    with open(output, "ab") as fh:
+        fh.truncate(good)
+    return tally, skip

@@ -94,7 +94,7 @@ class _Group(click.Group):
         except CdcxmlError as err:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"cdcxml: {err}", err=True)
+            click.echo(f"cdcxml: {err.brief}", err=True)
             sys.exit(err.exit_code)
         except KeyboardInterrupt:
             click.echo("cdcxml: interrupted", err=True)

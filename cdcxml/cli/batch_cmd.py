@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
 import click
 
-from ..batch import ArchiveLimits, Spec, Tally, check_all, count, default_jobs, read_jsonl
+from ..batch import (
+    ArchiveLimits,
+    ReportSink,
+    Spec,
+    Tally,
+    check_all,
+    count,
+    default_jobs,
+    resume_run,
+)
 from ..batch.inputs import DEFAULT_LIMITS as DEFAULT_ARCHIVE_LIMITS
 from ..checking import compile_all
-from ..fsutil import file_mode
 from ..report import text
 from ..report.batch_out import WRITERS
 from .common import (
@@ -118,17 +122,9 @@ def _run(contracts, xsd, phases, jobs, scheduler, fmt, output, fail_fast, resume
         load_xsd(xsd)  # a broken schema stops the run here, before any worker starts
     spec = Spec.of(contracts, phase=phase, xsd=xsd, budget=budget, interaction=interaction)
 
-    tally = Tally()
-    skip: Counter[str] = Counter()
-    if resume:
-        done, good = read_jsonl(output)
-        for d in done:
-            tally.add(d)
-            skip[d.path] += 1
-        with open(output, "ab") as fh:
-            fh.truncate(good)  # drop a last line the previous run did not finish
+    tally, skip = resume_run(output) if resume else (Tally(), Counter())
     try:
-        sink = _Sink(output, append=resume, direct=fmt == "jsonl")
+        sink = ReportSink(output, append=resume, direct=fmt == "jsonl")
     except OSError as err:  # a folder that does not exist, a file where a folder should be
         raise cannot_write(err, output) from err
     writer = WRITERS[fmt](sink.stream)
@@ -182,50 +178,6 @@ class _CtrlC:
 
 def _prints(d) -> bool:
     return not d.valid or any(c.findings for c in d.contracts)
-
-
-class _Sink:
-    """Standard output, or a file: written in place (jsonl, resumable) or renamed into place."""
-
-    def __init__(self, output: str | None, *, append: bool, direct: bool):
-        self.output = output
-        self.tmp: str | None = None
-        if output is None:
-            self.stream = sys.stdout
-            self.to_terminal = sys.stdout.isatty()
-            return
-        self.to_terminal = False
-        target = Path(output)
-        # A device or pipe (/dev/stdout, a FIFO) is written as it is, never renamed over.
-        special = target.exists() and not target.is_file()
-        if direct or special:
-            self.stream = open(target, "a" if append or special else "w",  # noqa: SIM115
-                               encoding="utf-8")
-            return
-        folder = target.parent if str(target.parent) else Path(".")
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        os.fchmod(fd, file_mode(target))
-        self.stream = os.fdopen(fd, "w", encoding="utf-8")
-
-    def close(self) -> None:
-        """Finish the report: flush standard output, or move the file into place."""
-        if self.output is None:
-            self.stream.flush()
-            return
-        self.stream.flush()
-        if self.tmp is not None:
-            os.fsync(self.stream.fileno())
-        self.stream.close()
-        if self.tmp is not None:
-            os.replace(self.tmp, self.output)
-
-    def discard(self) -> None:
-        """Drop a half-written report file after an error."""
-        if self.tmp is not None:
-            # The write that failed fails again on close; the file goes anyway.
-            with contextlib.suppress(OSError):
-                self.stream.close()
-            Path(self.tmp).unlink(missing_ok=True)
 
 
 class _Progress:

@@ -58,10 +58,11 @@ def note(message: str) -> None:
 
 
 def loaded(contracts) -> list:
-    """Load contract sources; with --verbose, one line on standard error per contract."""
-    from ..sources import load_contracts
+    """Load contract sources (pinned by the working directory's cdcxml.toml / cdcxml.lock); with
+    --verbose, one line on standard error per contract."""
+    from .sources_opt import load_sources
 
-    found = load_contracts(contracts)
+    found = load_sources(contracts)
     if verbosity() > 0:
         for c in found:
             click.echo(f"cdcxml: loaded {c!r} from {c.name}", err=True)

@@ -16,7 +16,7 @@ from .common import (
     strict_option,
 )
 from .limits_opt import limit_options, say_stopped
-from .sources_opt import contracts_option
+from .sources_opt import contracts_option, load_sources
 
 
 @click.command("contrast")
@@ -39,15 +39,15 @@ def command(xsd_path, contracts, phase, interaction, budget, fmt, output, docume
     from ..analysis import contrast
     from ..checking import compile_all
     from ..report import analysis as out
+    from ..report import junit
     from ..report.html import contrast_html
-    from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = compile_all(load_contracts(contracts), phase, strict=strict)
+    loaded = compile_all(load_sources(contracts), phase, strict=strict)
     echo_warnings(loaded)
     hints = hints_for(loaded, interaction)
     result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, hints=hints, budget=budget)
     say_stopped(result.stopped)
-    render = {"json": out.contrast_json, "junit": out.contrast_junit, "html": contrast_html}
+    render = {"json": out.contrast_json, "junit": junit.contrast_junit, "html": contrast_html}
     emit(render.get(fmt, out.contrast_text)(result), output)
     sys.exit(0 if result.holds else 1)

@@ -16,7 +16,7 @@ from .common import (
     strict_option,
 )
 from .limits_opt import limit_options, say_stopped
-from .sources_opt import contracts_option
+from .sources_opt import contracts_option, load_sources
 
 
 @click.command("impact")
@@ -49,8 +49,8 @@ def command(contracts, old_xsd, new_xsd, old_wsdl, new_wsdl, samples, old_docs, 
     from ..analysis import impact_of_documents, impact_of_schemas, load_samples
     from ..checking import compile_all
     from ..report import analysis as out
+    from ..report import junit
     from ..report.html import impact_html
-    from ..sources import load_contracts
     from ..xsd import load_xsd
 
     by_wsdl = bool(old_wsdl or new_wsdl)
@@ -69,7 +69,7 @@ def command(contracts, old_xsd, new_xsd, old_wsdl, new_wsdl, samples, old_docs, 
         raise click.UsageError("give --old-xsd, --new-xsd and --sample, or --old and --new")
     if samples and not by_schema:
         raise click.UsageError("--sample is used with --old-xsd and --new-xsd")
-    loaded = compile_all(load_contracts(contracts), phase, strict=strict)
+    loaded = compile_all(load_sources(contracts), phase, strict=strict)
     echo_warnings(loaded)
     hints = hints_for(loaded, interaction)
     if by_wsdl:
@@ -82,7 +82,7 @@ def command(contracts, old_xsd, new_xsd, old_wsdl, new_wsdl, samples, old_docs, 
                                      xsd=load_xsd(xsd_path) if xsd_path else None, phase=phase,
                                      hints=hints, budget=budget)
     say_stopped(result.stopped)
-    render = {"json": out.impact_json, "junit": out.impact_junit, "html": impact_html}
+    render = {"json": out.impact_json, "junit": junit.impact_junit, "html": impact_html}
     emit(render.get(fmt, out.impact_text)(result), output)
     sys.exit(0 if result.holds and not result.stopped else 1)
 

@@ -19,12 +19,14 @@ from .common import emit, note
 @click.option("--provider", help="Provider name (default: the WSDL's service name).")
 @click.option("--soap", "soap_version", type=click.Choice(["1.1", "1.2"]),
               help="Which SOAP binding to call (default: 1.1 where the WSDL has it).")
+@click.option("--faults", is_flag=True,
+              help="Also an interaction and a pattern for each fault an operation declares.")
 @click.option("--imports", "allow", type=click.Choice(ALLOW_MODES), default="sandbox",
               show_default=True,
               help="Where imports may resolve: the WSDL's folder (sandbox) or any local file.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Write the contract here (an existing file is never overwritten).")
-def command(wsdl_path, consumer, operations, provider, soap_version, allow, output):
+def command(wsdl_path, consumer, operations, provider, soap_version, faults, allow, output):
     """Write a consumer contract for the operations of a WSDL.
 
     Each operation gets an interaction (path, SOAP version, SOAPAction and a request the WSDL's
@@ -38,7 +40,7 @@ def command(wsdl_path, consumer, operations, provider, soap_version, allow, outp
         raise click.UsageError(f"--output {output} exists: init never overwrites a file")
     wsdl = load_wsdl(wsdl_path, allow=allow)
     text = scaffold(wsdl, consumer, operations=list(operations) or None, provider=provider,
-                    soap_version=soap_version)
+                    soap_version=soap_version, faults=faults)
     emit(text, output)
     if output:
         note(f"cdcxml: wrote {output}: fill in the asserts of each pattern")

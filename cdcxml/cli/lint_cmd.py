@@ -7,10 +7,9 @@ import sys
 import click
 
 from ..lint import lint
-from ..sources import load_contracts
 from ..xmlio import parse_file
 from .common import note
-from .sources_opt import CONTRACT_HELP, installed_option
+from .sources_opt import CONTRACT_HELP, installed_option, load_sources
 
 
 @click.command("lint")
@@ -26,7 +25,7 @@ def command(positional, contracts, samples):
         raise click.UsageError("give at least one contract source with -c (or --installed)")
     trees = [parse_file(s) for s in samples]
     count = 0
-    for contract in load_contracts(contracts):
+    for contract in load_sources(contracts):
         for problem in lint(contract, trees):
             click.echo(str(problem))
             count += 1

@@ -16,7 +16,7 @@ from .common import (
     strict_option,
 )
 from .limits_opt import limit_options, say_stopped
-from .sources_opt import contracts_option
+from .sources_opt import contracts_option, load_sources
 
 
 @click.command("obligations")
@@ -40,10 +40,9 @@ def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, outpu
     from ..checking import compile_all
     from ..report import analysis as out
     from ..report.html import obligations_html
-    from ..sources import load_contracts
     from ..xsd import load_xsd
 
-    loaded = compile_all(load_contracts(contracts), phase, strict=strict)
+    loaded = compile_all(load_sources(contracts), phase, strict=strict)
     echo_warnings(loaded)
     hints = hints_for(loaded, interaction)
     xsd = load_xsd(xsd_path) if xsd_path else None

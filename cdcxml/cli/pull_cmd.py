@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..config import find_config
 from ..sources.lock import Pinning, pull
 
 
@@ -16,7 +17,8 @@ from ..sources.lock import Pinning, pull
               help="Where fetched contracts are kept (default: .cdcxml-cache beside the config).")
 def command(config_path, update, cache) -> None:
     """Resolve the sources of [contracts] in cdcxml.toml, fill the cache, write cdcxml.lock."""
-    result = pull(Pinning.from_config(config_path, cache=cache), update=update)
+    config = config_path or find_config(".")
+    result = pull(Pinning.from_config(config, cache=cache), update=update)
     for entry in result.lock.contracts:
         click.echo(f"{entry.consumer} {entry.version or '(no version)'}: {entry.path} "
                    f"from {entry.source}"

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from pathlib import Path
 
 import click
 
+from ..contract import Contract
+from ..sources import load_contracts, pinning_for
 from ..sources.repository import installed_source
 
 CONTRACT_HELP = ("Contract source (repeatable): a file, a directory, git+URL@REF[#subdirectory=DIR] "
                  "or installed:PROVIDER (installed contract packages); see also --installed.")
+
+
+def load_sources(sources: Iterable[str | Path]) -> list[Contract]:
+    """The contracts the sources name, pinned by the working directory's cdcxml.toml/cdcxml.lock."""
+    sources = tuple(sources)
+    return load_contracts(sources, pinning_for(sources, Path(".")))
 
 
 def installed_option(sources_param: str = "contracts"):

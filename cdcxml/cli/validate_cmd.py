@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..checking import check_documents, compile_all, contract_prefixes
-from ..report import jsonout, svrl, text
+from ..report import jsonout, junit, svrl, text
 from ..results import Summary
 from .common import (
     echo_warnings,
@@ -88,23 +88,7 @@ def command(contracts, phase, interaction, xsd_path, budget, require_match, fmt,
     elif fmt == "json":
         emit(jsonout.render(reports), output)
     else:
-        emit(_junit(reports), output)
+        emit(junit.documents_junit(reports), output)
     if output:
         note(text.summary_line(summary))
     sys.exit(0 if all(r.valid for r in reports) else 1)
-
-
-def _junit(reports) -> str:
-    """The batch JUnit report (a test suite per consumer, a test case per document)."""
-    import io
-
-    from ..batch import Tally
-    from ..report.batch_out import JUnitWriter
-
-    out, tally = io.StringIO(), Tally()
-    writer = JUnitWriter(out)
-    for r in reports:
-        writer.document(r)
-        tally.add(r)
-    writer.finish(tally)
-    return out.getvalue()

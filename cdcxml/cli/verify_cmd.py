@@ -14,14 +14,13 @@ from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..report.junit import render_junit
 from ..report.verify_out import render_json, render_text, text_line, text_summary
-from ..sources import load_contracts
 from ..sources.lock import pinned_contracts
 from ..verify import verify
 from ..verify.settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, tls_given
 from .common import OUTPUT_HELP, cannot_write, echo_warnings, note, strict_option
 from .limits_opt import limit_options
 from .record_opt import record_options, start_recording
-from .sources_opt import CONTRACT_HELP, installed_option
+from .sources_opt import CONTRACT_HELP, installed_option, load_sources
 
 
 def _headers(ctx, param, values):
@@ -83,7 +82,7 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording,
         raise ConfigError("no base URL: give --base-url or set base-url in [verify] of "
                           f"{cfg_file or 'cdcxml.toml'}")
     if run.contracts:
-        contracts = load_contracts(run.contracts)
+        contracts = load_sources(run.contracts)
     elif cfg_file is not None and cfg.contracts.sources:
         # The provider pins its consumers' contracts in [contracts]; verify what the lock holds.
         contracts = pinned_contracts(cfg_file)

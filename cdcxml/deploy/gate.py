@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..sources import contract_files
+from ..sources.files import local_contracts
 from ..sources.repository import contracts_only, fetch_commit
 from .records import (
     ERROR,
@@ -53,7 +53,7 @@ def published_contracts(store: Opened, *, provider: str | None = None,
     """The contracts published in the store (git tags, or ``<provider>/<consumer>/<version>/``)."""
     found = []
     for c, p, v, folder in _bundles(store, provider, consumer, version):
-        for path in contracts_only(contract_files(folder), folder):
+        for path in contracts_only(local_contracts(folder), folder):
             found.append(PublishedContract(c, p, v, path.relative_to(folder).as_posix(),
                                            contract_sha256(path)))
     return found

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CdcxmlError
+from ..errors import RecordError, TamperedRecordError
 from ..sources.publish import _NAME, _VERSION
 from ..sources.repository import contract_file_set, file_sha256
 
@@ -33,14 +33,6 @@ DEPLOYMENTS = "deployments"
 MAX_RECORD_BYTES = 1 << 20
 PASSED, FAILED, ERROR = "passed", "failed", "error"
 ROLES = ("consumer", "provider")
-
-
-class RecordError(CdcxmlError, ValueError):
-    """A record cannot be read, or cannot be written as asked."""
-
-
-class TamperedRecordError(RecordError):
-    """A record is not what was written: its digest or its place does not match its content."""
 
 
 def check_name(role: str, value: str) -> str:

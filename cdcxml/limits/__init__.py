@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .guard import RunawayError
+from ..errors import RunawayError
 
 
 def settle(answer: Any, what: str, stopped: list[str] | None, instead: Callable[[str], Any]) -> Any:

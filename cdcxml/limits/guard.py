@@ -18,13 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import CdcxmlError
+from ..errors import CdcxmlError, RunawayError
 
 MB = 1024 * 1024
-
-
-class RunawayError(CdcxmlError, RuntimeError):
-    """A check ran over its time or memory limit and was stopped."""
 
 
 @dataclass(frozen=True, slots=True)

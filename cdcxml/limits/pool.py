@@ -23,8 +23,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import CdcxmlError
-from .guard import MB, Budget, RunawayError, available, death_reason, start_worker
+from ..errors import CdcxmlError, RunawayError
+from .guard import MB, Budget, available, death_reason, start_worker
 
 FLUSH_SECONDS = 0.5
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from lxml import etree
-
 from ..analysis.mutate import KINDS
 from ..analysis.paths import display
 from ..analysis.results import (
@@ -119,63 +117,6 @@ def contrast_text(result: Contrast) -> str:
     lines += [f"  {c.consumer}: its contract rejects {c.rejects} document(s), the XSD {c.xsd_rejects}"
               for c in result.per_consumer]
     return "\n".join(lines) + "\n"
-
-
-def contrast_junit(result: Contrast) -> bytes:
-    """A testsuite for the XSD and one per consumer, a testcase per document.
-
-    The JUnit verdicts are those the exit code is made of: a consumer rejecting a document is a
-    failure, a document that cannot be checked an error. The XSD's rejection is what contrast
-    shows, not a break: its case passes, with the XSD's errors in system-out and the document's
-    category as a property.
-    """
-    root = etree.Element("testsuites", name="cdcxml contrast")
-    suites = [("xsd", None), *((c, c) for c in result.consumers)]
-    for suite_name, consumer in suites:
-        suite = etree.SubElement(root, "testsuite", name=suite_name)
-        failures = errors = skipped = 0
-        for r in result.rows:
-            case = etree.SubElement(suite, "testcase", name=r.path, classname=suite_name)
-            outcome = verdict(r.report, consumer)
-            if outcome == NOT_APPLICABLE:  # not this consumer's document: nothing checked
-                skipped += 1
-                reason = next(c.not_applicable for c in r.report.contracts
-                              if c.consumer == consumer)
-                etree.SubElement(case, "skipped", message=f"not applicable: {reason}")
-            elif outcome == "error":
-                errors += 1
-                etree.SubElement(case, "error", message=r.report.error or "error")
-            elif consumer is None:
-                props = etree.SubElement(case, "properties")
-                etree.SubElement(props, "property", name="category", value=r.category or "")
-                etree.SubElement(props, "property", name="xsd", value=outcome)
-                lines = [text.xsd_line(r.path, e) for e in r.report.xsd.errors]
-                if lines:
-                    etree.SubElement(case, "system-out").text = "\n".join(lines)
-            elif outcome == "REJECT":
-                failures += 1
-                lines = [text.finding_line(r.path, c.consumer, f) for c in r.report.contracts
-                         if c.consumer == consumer for f in c.failures]
-                el = etree.SubElement(case, "failure", message=lines[0] if lines else "rejected")
-                el.text = "\n".join(lines)
-        suite.set("tests", str(len(result.rows)))
-        suite.set("failures", str(failures))
-        suite.set("errors", str(errors))
-        suite.set("skipped", str(skipped))
-    _unanswered_suite(root, [r.report for r in result.rows])
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def _unanswered_suite(root: etree._Element, reports) -> None:
-    """A failing case for each document no consumer's interactions answer (nothing checked it)."""
-    found = [d for d in reports if d.unanswered is not None]
-    if not found:
-        return
-    suite = etree.SubElement(root, "testsuite", name="no consumer", tests=str(len(found)),
-                             failures=str(len(found)), errors="0")
-    for d in found:
-        case = etree.SubElement(suite, "testcase", name=d.path, classname="no consumer")
-        etree.SubElement(case, "failure", message=d.unanswered, type="unanswered")
 
 
 # -- obligations --------------------------------------------------------------------------------
@@ -373,29 +314,3 @@ def impact_text(result: Impact) -> str:
         if not (d.removed or d.added or d.problems):
             lines.append("  unchanged")
     return "\n".join(lines) + "\n"
-
-
-def impact_junit(result: Impact) -> bytes:
-    """One testcase per consumer: a failure when the change breaks it."""
-    root = etree.Element("testsuites", name="cdcxml impact")
-    if result.wsdls is not None:
-        called = [c for c in result.operations if c.callers]
-        ops = etree.SubElement(root, "testsuite", name="operations", tests=str(len(called)),
-                               failures=str(sum(c.breaking for c in called)), errors="0")
-        for c in called:
-            for consumer, iid in c.callers:
-                case = etree.SubElement(ops, "testcase", name=f"{consumer}: {iid}",
-                                        classname=f"operations.{c.operation}")
-                if c.breaking:
-                    etree.SubElement(case, "failure", message=f"{c.operation} (SOAP "
-                                     f"{c.soap_version}): {c.message}")
-    suite = etree.SubElement(root, "testsuite", name="impact", tests=str(len(result.consumers)),
-                             failures=str(sum(c.broken for c in result.consumers)), errors="0")
-    for c in result.consumers:
-        case = etree.SubElement(suite, "testcase", name=c.consumer, classname="impact")
-        if c.broken:
-            lines = [f"[{b.assertion}] {b.message}" for b in c.breaks]
-            el = etree.SubElement(case, "failure", message=lines[0])
-            el.text = "\n".join(lines)
-    _unanswered_suite(root, result.unanswered)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -1,4 +1,4 @@
-"""Batch reports written as the run goes: text, JSON, JSON lines, JUnit XML and HTML.
+"""Batch reports written as the run goes: text, JSON, JSON lines, HTML (JUnit XML: junit.py).
 
 Each writer takes document reports one at a time and the run's tally at the end, and holds nothing
 per document in memory: formats whose header needs the totals (JUnit, HTML) spool their body to a
@@ -7,23 +7,14 @@ temporary file first.
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import tempfile
 from typing import TextIO
 
-from lxml import etree
-
 from ..results import DocumentReport
 from . import jsonout, text
-
-# Characters XML 1.0 cannot carry; a captured document's text may contain them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _clean(value: str) -> str:
-    return _NOT_XML.sub("\ufffd", value)
+from . import xml_safe as _clean
+from .junit import DocumentsWriter
 
 
 class Writer:
@@ -86,69 +77,6 @@ class JsonlWriter(Writer):
         self.out.write(json.dumps(jsonout.document_to_dict(d), ensure_ascii=False) + "\n")
         self.out.flush()
         return []
-
-
-class JUnitWriter(Writer):
-    """A testsuite per consumer (and one for the XSD), a testcase per document."""
-
-    def __init__(self, out: TextIO):
-        super().__init__(out)
-        self.suites: dict[str, list] = {}  # name -> [spool, tests, failures, errors]
-
-    def _case(self, suite: str, d: DocumentReport, tag: str | None, message: str,
-              body: list[str]) -> None:
-        entry = self.suites.get(suite)
-        if entry is None:
-            entry = [tempfile.TemporaryFile("w+", encoding="utf-8"), 0, 0, 0, 0]  # noqa: SIM115
-            self.suites[suite] = entry
-        case = etree.Element("testcase", name=_clean(d.path), classname=_clean(suite))
-        if tag == "skipped":  # the document is not for this consumer: nothing was checked
-            etree.SubElement(case, tag, message=_clean(message))
-        elif tag is not None:
-            el = etree.SubElement(case, tag, message=_clean(message),
-                                  type="unreadable" if tag == "error" else "assertion")
-            el.text = _clean("\n".join(body))
-        entry[0].write(etree.tostring(case, encoding="unicode") + "\n")
-        entry[1] += 1
-        entry[2] += tag == "failure"
-        entry[3] += tag == "error"
-        entry[4] += tag == "skipped"
-
-    def document(self, d: DocumentReport) -> list[str]:
-        if d.error is not None:
-            self._case("could not be checked", d, "error", d.error, [f"{d.path}: {d.error}"])
-            return []
-        if d.xsd is not None:
-            errors = [text.xsd_line(d.path, x) for x in d.xsd.errors]
-            self._case("xsd", d, None if d.xsd.valid else "failure",
-                       errors[0] if errors else "", errors)
-        if d.unanswered is not None:
-            self._case("no consumer", d, "failure", d.unanswered, [f"{d.path}: {d.unanswered}"])
-        for c in d.contracts:
-            if not c.applies:
-                self._case(c.consumer, d, "skipped", f"not applicable: {c.not_applicable}", [])
-                continue
-            lines = [text.finding_line(d.path, c.consumer, f) for f in c.failures]
-            first = c.failures[0].message if c.failures else ""
-            self._case(c.consumer, d, None if c.valid else "failure", first, lines)
-        return []
-
-    def finish(self, tally, *, interrupted: bool = False) -> None:
-        totals = [sum(e[i] for e in self.suites.values()) for i in (1, 2, 3)]
-        self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        self.out.write(f'<testsuites name="cdcxml batch" tests="{totals[0]}" '
-                       f'failures="{totals[1]}" errors="{totals[2]}">\n')
-        for name, (spool, tests, failures, errors, skipped) in self.suites.items():
-            self.out.write(f'<testsuite name="{html.escape(_clean(name))}" tests="{tests}" '
-                           f'failures="{failures}" errors="{errors}" skipped="{skipped}">\n')
-            spool.seek(0)
-            for line in spool:
-                self.out.write(line)
-            spool.close()
-            self.out.write("</testsuite>\n")
-        if interrupted:
-            self.out.write("<!-- interrupted: the report covers the documents checked so far -->\n")
-        self.out.write("</testsuites>\n")
 
 
 class HtmlWriter(Writer):
@@ -238,5 +166,5 @@ class HtmlWriter(Writer):
         w(end)
 
 
-WRITERS = {"text": TextWriter, "json": JsonWriter, "jsonl": JsonlWriter, "junit": JUnitWriter,
+WRITERS = {"text": TextWriter, "json": JsonWriter, "jsonl": JsonlWriter, "junit": DocumentsWriter,
            "html": HtmlWriter}

@@ -22,6 +22,7 @@ from .ns import SCH, SCH15, SRC, XML, sch
 MAX_INCLUDE_DEPTH = 32
 MAX_INCLUDES = 1000
 BASE_ATTR = f"{{{XML}}}base"
+LANG_ATTR = f"{{{XML}}}lang"
 
 
 @dataclass
@@ -155,6 +156,13 @@ class _Resolver:
         new.tail = None
         if base:
             new.set(BASE_ATTR, base)
+        # The language the definition has where it is written (its own xml:lang or an
+        # ancestor's, up to the included file's schema) travels with it.
+        if new.get(LANG_ATTR) is None:
+            lang = next((a.get(LANG_ATTR) for a in el.iterancestors()
+                         if a.get(LANG_ATTR) is not None), None)
+            if lang is not None:
+                new.set(LANG_ATTR, lang)
         return new
 
     def _error(self, el: etree._Element, message: str) -> SchematronError:

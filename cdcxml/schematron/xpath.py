@@ -6,6 +6,7 @@ what is inside a string literal and what is not; a regular expression over the r
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -70,7 +71,14 @@ def _operand_expected(prev: Token | None) -> bool:
 
 def tokens(expr: str) -> Iterator[Token]:
     """Tokenise an XPath 1.0 expression (whitespace dropped), disambiguated as §3.7 says."""
+    return iter(_tokens(expr))
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(expr: str) -> tuple[Token, ...]:
+    # Each expression is read by several checks (and extended rules repeat theirs): lex it once.
     raw = [m for m in _TOKEN.finditer(expr) if m.lastgroup != "ws"]
+    out: list[Token] = []
     prev: Token | None = None
     for i, m in enumerate(raw):
         kind, text = m.lastgroup or "other", m.group()
@@ -80,9 +88,9 @@ def tokens(expr: str) -> Iterator[Token]:
                     kind = "operator"
             elif i + 1 < len(raw) and raw[i + 1].group() == "(":
                 kind = "nodetype" if text in NODE_TYPES else "function"
-        token = Token(kind, text, m.start())
-        yield token
-        prev = token
+        prev = Token(kind, text, m.start())
+        out.append(prev)
+    return tuple(out)
 
 
 def variables(expr: str) -> list[str]:
@@ -150,6 +158,7 @@ def split_union(expr: str) -> list[str]:
     return parts
 
 
+@functools.lru_cache(maxsize=8192)
 def syntax_error(expr: str) -> str | None:
     """Why ``expr`` is not a valid XPath 1.0 expression, or None when it is."""
     if not expr.strip():

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ..config import ContractsSettings, find_config, load_config
 from ..contract import Contract, load_contract
-from ..errors import CdcxmlError, ConfigError, InputError
+from ..errors import ConfigError, InputError, LockError, LockMismatchError
 from ..fsutil import write_atomic
 from .repository import (
     ResolvedSource,
@@ -55,14 +55,6 @@ from .repository import default_cache as _default_cache
 
 LOCK_NAME = "cdcxml.lock"
 LOCK_FORMAT = 1
-
-
-class LockError(CdcxmlError, ValueError):
-    """The lock file cannot be read, or a contract no longer matches it."""
-
-
-class LockMismatchError(LockError):
-    """A pinned contract's files are not the ones recorded in the lock file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,12 +264,12 @@ class Pinning:
     config: Path | None = None
 
     @classmethod
-    def from_config(cls, config_path: str | Path | None = None, *,
+    def from_config(cls, config_path: str | Path | None, *,
                     cache: str | Path | None = None) -> Pinning:
-        """Read the ``[contracts]`` table of ``config_path`` (default: ./cdcxml.toml)."""
-        path = Path(config_path) if config_path else find_config()
-        if path is None:
+        """Read the ``[contracts]`` table of ``config_path`` (None: there is no configuration)."""
+        if config_path is None:
             raise ConfigError("no cdcxml.toml here; give --config FILE")
+        path = Path(config_path)
         settings: ContractsSettings = load_config(path).contracts
         base = path.parent
         return cls(
@@ -353,21 +345,21 @@ def _resolve_locked(source: str, locked: list[LockedContract], pinning: Pinning,
 # -- loading pinned sources ---------------------------------------------------------------------
 
 
-def resolve_sources(sources: Iterable[str | Path], *, base: Path | None = None,
-                    cache: Path | None = None, lock: Lock | None = None,
-                    lock_name: str = LOCK_NAME,
+def resolve_sources(sources: Iterable[str | Path], *, pinning: Pinning | None = None,
                     provider: str | None = None) -> list[ResolvedSource]:
-    """Resolve sources; those the lock records are taken at their pins and checked against it."""
+    """Resolve sources; with a ``pinning`` whose lock records a source, it is taken at its pin and
+    checked against the lock. Without one, git sources are fetched into the default cache."""
+    lock = read_lock(pinning.lock) if pinning is not None and pinning.lock.is_file() else None
+    cache = pinning.cache if pinning is not None else None
     found = []
-    base = base or Path.cwd()
     for source in sources:
         text = str(source)
-        locked = lock.entries_for(source_key(text, base=Path.cwd()), base) if lock else []
+        locked = lock.entries_for(source_key(text), pinning.base) if lock else []
         if locked:
             commit = locked[0].commit if is_git_source(text) else None
             resolved = [only_provider(r, lock.provider)
                         for r in resolve(text, cache=cache, commit=commit)]
-            check(resolved, locked, lock_name)
+            check(resolved, locked, pinning.lock.name)
         else:
             resolved = resolve(text, cache=cache)
             if provider is not None:
@@ -387,21 +379,20 @@ def _nothing_in(source: str) -> str:
     return "no contracts in this source"
 
 
-def discover() -> Pinning | None:
-    """The pins around the working directory: ./cdcxml.toml's [contracts], or ./cdcxml.lock."""
-    config = find_config()
+def discover(folder: Path) -> Pinning | None:
+    """The pins of a project in ``folder``: its cdcxml.toml's [contracts], or its cdcxml.lock."""
+    config = find_config(folder)
     if config is not None:
         pinning = Pinning.from_config(config)
         if pinning.lock.is_file() or pinning.sources:
             return pinning
-    lock = Path(LOCK_NAME)
+    lock = folder / LOCK_NAME
     if lock.is_file():
-        base = Path.cwd()
-        return Pinning(base, None, (), base / LOCK_NAME, _default_cache(base))
+        return Pinning(folder, None, (), lock, _default_cache(folder))
     return None
 
 
-def pinned_contracts(config_path: str | Path | None = None) -> list[Contract]:
+def pinned_contracts(config_path: str | Path | None) -> list[Contract]:
     """The contracts of every source in ``[contracts]``, as pinned by the lock (``pull`` first)."""
     pinning = Pinning.from_config(config_path)
     if not pinning.lock.is_file():
@@ -416,8 +407,3 @@ def pinned_contracts(config_path: str | Path | None = None) -> list[Contract]:
         for r in _resolve_locked(source, locked, pinning):
             contracts.extend(load_contract(p) for p in r.contracts)
     return contracts
-
-
-def is_pinnable(source: str | Path) -> bool:
-    """Whether a source needs resolving (git or installed packages) rather than a plain path."""
-    return is_git_source(source) or is_installed_source(source)

@@ -15,16 +15,12 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import CdcxmlError
+from ..errors import PackageError
 from ..fsutil import write_atomic
 from .publish import Bundle, bundles
 from .repository import ENTRY_POINT_GROUP
 
 BUILD_BACKEND = "hatchling.build"
-
-
-class PackageError(CdcxmlError, RuntimeError):
-    """A contract package could not be built."""
 
 
 def distribution_name(consumer: str, provider: str) -> str:

@@ -20,18 +20,14 @@ from lxml import etree
 
 from .. import xmlio
 from ..contract import CDC_NS, load_contract
-from ..errors import CdcxmlError, ContractError
+from ..errors import ContractError, PublishError, RepositoryError
 from ..fsutil import unsafe_component, write_atomic
-from . import contract_files
-from .repository import RepositoryError, contract_file_set, contracts_only, run_git
+from .files import local_contracts
+from .repository import contract_file_set, contracts_only, run_git
 
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _VERSION = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]*[A-Za-z0-9])?$")
 _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
-
-
-class PublishError(CdcxmlError, RuntimeError):
-    """A contract cannot be published as asked (a version already out, a bad name, git refused)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +82,7 @@ def bundles(sources: Iterable[str | Path], version: str) -> list[Bundle]:
     for source in sources:
         path = Path(source)
         root = path if path.is_dir() else path.parent
-        for file in contracts_only(contract_files(path), root):
+        for file in contracts_only(local_contracts(path), root):
             contract = load_contract(file)
             meta = _contract_element(file)
             name = str(file)

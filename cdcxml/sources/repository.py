@@ -23,9 +23,10 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from .. import xmlio
-from ..contract import CDC_NS
-from ..errors import CdcxmlError, ContractError, InputError
+from ..contract import CDC_NS, load_contract
+from ..errors import ContractError, InputError, RepositoryError
 from ..fsutil import within
+from .files import local_contracts
 
 if TYPE_CHECKING:
     import importlib.metadata
@@ -43,10 +44,6 @@ _SCH_NAMESPACES = ("http://purl.oclc.org/dsdl/schematron", "http://www.ascc.net/
 _REFERENCING = tuple(
     f"{{{ns}}}{local}" for ns in _SCH_NAMESPACES for local in ("include", "extends")
 )
-
-
-class RepositoryError(CdcxmlError, RuntimeError):
-    """A contract repository or package could not be reached or read."""
 
 
 # -- sources ------------------------------------------------------------------------------------
@@ -148,7 +145,6 @@ class ResolvedSource:
 def resolve(source: str | Path, *, base: Path | None = None, cache: Path | None = None,
             commit: str | None = None, refresh: bool = False) -> list[ResolvedSource]:
     """Resolve one source to the contract files it names (fetching a git source if needed)."""
-    from . import contract_files
 
     text = str(source)
     if is_git_source(text):
@@ -159,7 +155,7 @@ def resolve(source: str | Path, *, base: Path | None = None, cache: Path | None 
         return resolve_installed(text[len(INSTALLED_PREFIX):] or None, source=text)
     path = (base / text) if base and not Path(text).is_absolute() else Path(text)
     root = path if path.is_dir() else path.parent
-    files = contracts_only(contract_files(path), root)
+    files = contracts_only(local_contracts(path), root)
     return [ResolvedSource(text, "path", root, tuple(files))]
 
 
@@ -278,7 +274,6 @@ def _mark_cache(cache: Path) -> None:
 def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None = None,
                 refresh: bool = False) -> ResolvedSource:
     """Fetch a git source into the cache and list its contract files."""
-    from . import contract_files
 
     commit = commit or resolve_ref(spec.url, spec.ref)
     snapshot = fetch_commit(spec.url, commit, cache, ref=spec.ref, refresh=refresh)
@@ -293,7 +288,7 @@ def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None =
         if own.is_dir():
             folder = own
     try:
-        files = contracts_only(contract_files(folder), snapshot)
+        files = contracts_only(local_contracts(folder), snapshot)
     except InputError as err:
         # Named by the source, not by the cache folder it was checked out to.
         raise RepositoryError(f"{source}: no contracts in this source at {commit[:12]}") from err
@@ -308,15 +303,12 @@ def resolve_installed(provider: str | None = None, *,
     """Every installed contract package (entry point group ``cdcxml.contracts``) for a provider."""
     import importlib.metadata  # only here: it costs every command's start
 
-    from ..contract import load_contract
-    from . import contract_files
-
     text = source or installed_source(provider)
     found = []
     for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
                      key=lambda e: (e.dist.name if e.dist else "", e.name)):
         folder = _entry_point_folder(ep)
-        files = contracts_only(contract_files(folder), folder)
+        files = contracts_only(local_contracts(folder), folder)
         if provider is not None:
             files = [f for f in files
                      if _canonical(load_contract(f, compile=False).provider or "") == _canonical(provider)]

@@ -14,7 +14,6 @@ the operation (``{namespace}Op`` and ``{namespace}OpResponse``), whose parts the
 from __future__ import annotations
 
 import dataclasses
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,11 +92,6 @@ class Wsdl:
         return frozenset(f.element for op in self.operations for f in op.faults if f.element)
 
 
-def is_wsdl(path: str | Path) -> bool:
-    """Whether ``path`` is a WSDL 1.1 document (read through the hardened loader)."""
-    return xmlio.parse_file(path).getroot().tag == _w("definitions")
-
-
 def load_wsdl(path: str | Path, *, allow: str = "sandbox") -> Wsdl:
     """Read a WSDL 1.1 file and the files it imports; raise :class:`WsdlError` in one line."""
     if allow not in ALLOW_MODES:
@@ -116,10 +110,10 @@ def load_wsdl(path: str | Path, *, allow: str = "sandbox") -> Wsdl:
     operations = tuple(reader.operations())
     if not operations:
         raise WsdlError("the WSDL declares no SOAP binding with operations", path=root_name)
-    faults = frozenset(f.element for op in operations for f in op.faults if f.element)
-    xsd = dataclasses.replace(xsd, fault_elements=faults)
-    return Wsdl(p, reader.target_namespace, operations, xsd, tuple(reader.prefixes.items()),
+    wsdl = Wsdl(p, reader.target_namespace, operations, xsd, tuple(reader.prefixes.items()),
                 reader.service)
+    faults = dataclasses.replace(xsd, fault_elements=wsdl.fault_elements())
+    return dataclasses.replace(wsdl, xsd=faults)
 
 
 class _Reader:
@@ -130,7 +124,7 @@ class _Reader:
         self.allow = allow
         self.seen: set[Path] = set()
         self.stack: list[Path] = []
-        self.schemas: list[io.BytesIO] = []
+        self.schemas: list[tuple[bytes, Path]] = []  # each with the folder it resolves against
         self.messages: dict[str, etree._Element] = {}
         self.port_types: dict[str, etree._Element] = {}
         self.bindings: dict[str, etree._Element] = {}
@@ -139,7 +133,8 @@ class _Reader:
         self.prefixes: dict[str, str] = {}  # namespace -> prefix
         self.service: str | None = None
 
-    def read(self, path: Path, importer: tuple[str, int | None] | None = None) -> None:
+    def read(self, path: Path, importer: tuple[str, int | None] | None = None,
+             shown: Path | None = None) -> None:
         resolved = path.resolve()
         if resolved in self.stack:
             where, line = importer or (str(path), None)
@@ -151,6 +146,7 @@ class _Reader:
             raise WsdlError(f"more than {_MAX_FILES} WSDL files imported", path=str(path))
         self.seen.add(resolved)
         tree = xmlio.parse_file(path)
+        tree.docinfo.URL = str(shown or path)  # the file's name as the user sees it, for errors
         root = tree.getroot()
         if root.tag != _w("definitions"):
             where, line = importer or (str(path), None)
@@ -169,7 +165,7 @@ class _Reader:
         for types in root.findall(_w("types")):
             for schema in types.findall(f"{{{XSD_NS}}}schema"):
                 # tostring keeps the namespace declarations in scope from wsdl:definitions.
-                self.schemas.append(io.BytesIO(etree.tostring(schema)))
+                self.schemas.append((etree.tostring(schema), resolved.parent))
         for kind, table in (("message", self.messages), ("portType", self.port_types),
                             ("binding", self.bindings)):
             for el in root.findall(_w(kind)):
@@ -186,19 +182,21 @@ class _Reader:
         if "://" in location or location.startswith("//"):
             raise WsdlError(f"wsdl:import of {location!r} refused: only local files are read",
                             path=str(path), line=imp.sourceline)
-        target = path.parent / location
+        shown = path.parent / location
+        target = shown
         if self.allow == "sandbox":
             target = contained_path(target, self.folder, what="wsdl:import", path=str(path),
                                     line=imp.sourceline, error=WsdlError)
         if not target.is_file():
             raise WsdlError(f"wsdl:import of {location!r}: no such file", path=str(path),
                             line=imp.sourceline)
-        self.read(target, importer=(str(path), imp.sourceline))
+        self.read(target, importer=(str(path), imp.sourceline), shown=shown)
 
     def operations(self):
         addresses: dict[str, str | None] = {}
         for port, _where in self.ports:
-            binding = _qname(port, port.get("binding"))
+            binding = self.qname(port, port.get("binding"), "binding")
+            self.ref(self.bindings, port, "binding", "binding")
             addr = next((c.get("location") for c in port
                          if isinstance(c.tag, str) and c.tag.endswith("}address")), None)
             addresses.setdefault(binding, addr)
@@ -210,7 +208,7 @@ class _Reader:
                 continue  # an HTTP or other binding: not SOAP
             version = SOAP_BINDING_NS[etree.QName(soap_binding).namespace]
             default_style = soap_binding.get("style", "document")
-            port_type = self.port_types.get(_qname(binding, binding.get("type")))
+            port_type = self.ref(self.port_types, binding, "type", "portType")
             for op in binding.findall(_w("operation")):
                 yield self._operation(op, bname, version, default_style, port_type,
                                       addresses.get(bname))
@@ -221,23 +219,23 @@ class _Reader:
                         and etree.QName(c).localname == "operation"), None)
         action = soap_op.get("soapAction") if soap_op is not None else None
         style = (soap_op.get("style") if soap_op is not None else None) or default_style
-        abstract = None
-        if port_type is not None:
-            abstract = next((o for o in port_type.findall(_w("operation"))
-                             if o.get("name") == name), None)
-        inp = out = None
+        abstract = next((o for o in port_type.findall(_w("operation"))
+                         if o.get("name") == name), None)
+        if abstract is None:
+            raise self.fail(op, f"binding operation {name!r} is not an operation of portType "
+                                f"{port_type.get('name')!r}")
+        inp = self._body_element(abstract.find(_w("input")), op.find(_w("input")), style, name)
+        out = None
+        out_el = abstract.find(_w("output"))
+        if out_el is not None:
+            out = self._body_element(out_el, op.find(_w("output")), style, name + "Response")
         faults: list[Fault] = []
-        if abstract is not None:
-            inp = self._body_element(abstract.find(_w("input")), op.find(_w("input")), style, name)
-            out_el = abstract.find(_w("output"))
-            if out_el is not None:
-                out = self._body_element(out_el, op.find(_w("output")), style, name + "Response")
-            for f in abstract.findall(_w("fault")):
-                msg = self.messages.get(_qname(f, f.get("message")))
-                parts = msg.findall(_w("part")) if msg is not None else []
-                element = _qname(parts[0], parts[0].get("element")) if parts and parts[0].get(
-                    "element") else None
-                faults.append(Fault(f.get("name") or "", element))
+        for f in abstract.findall(_w("fault")):
+            msg = self.ref(self.messages, f, "message", "message")
+            parts = msg.findall(_w("part"))
+            element = (self.qname(parts[0], parts[0].get("element"), "element")
+                       if parts and parts[0].get("element") else None)
+            faults.append(Fault(f.get("name") or "", element))
         return Operation(name=name, binding=_pretty(bname), soap_version=version,
                          soap_action=action or None, style=style, input=inp, output=out,
                          faults=tuple(faults), address=address, line=op.sourceline)
@@ -252,26 +250,39 @@ class _Reader:
                              and etree.QName(c).localname == "body"), None)
             ns = body.get("namespace") if body is not None else None
             return f"{{{ns or self.target_namespace or ''}}}{rpc_name}"
-        msg = self.messages.get(_qname(abstract_io, abstract_io.get("message")))
-        if msg is None:
-            return None
+        msg = self.ref(self.messages, abstract_io, "message", "message")
         for part in msg.findall(_w("part")):
             if part.get("element"):
-                return _qname(part, part.get("element"))
-        return None
+                return self.qname(part, part.get("element"), "element")
+        raise self.fail(msg, f"message {msg.get('name')!r} has no part naming an element: a "
+                             "document/literal message must")
 
+    def fail(self, el: etree._Element, message: str) -> WsdlError:
+        """A WsdlError about ``el``, naming its file and line."""
+        return WsdlError(message, path=el.getroottree().docinfo.URL, line=el.sourceline)
 
-def _qname(el: etree._Element, value: str | None) -> str:
-    """The Clark name of a prefixed QName attribute value, resolved against ``el``'s scope."""
-    if not value:
-        return ""
-    prefix, _, local = value.rpartition(":")
-    ns = el.nsmap.get(prefix or None)
-    return f"{{{ns}}}{local}" if ns else local
+    def qname(self, el: etree._Element, value: str | None, attr: str) -> str:
+        """The Clark name of a QName attribute value, resolved in ``el``'s scope, or an error."""
+        if not value:
+            raise self.fail(el, f"{etree.QName(el).localname} needs a {attr}")
+        prefix, _, local = value.rpartition(":")
+        ns = el.nsmap.get(prefix or None)
+        if prefix and ns is None:
+            raise self.fail(el, f"{attr}={value!r} uses the undeclared prefix {prefix!r}")
+        return f"{{{ns}}}{local}" if ns else local
+
+    def ref(self, table: dict, el: etree._Element, attr: str, kind: str) -> etree._Element:
+        """The definition ``el``'s ``attr`` names in ``table``; a name that resolves to nothing
+        is an error, never a silently missing message or operation."""
+        value = el.get(attr)
+        found = table.get(self.qname(el, value, attr))
+        if found is None:
+            raise self.fail(el, f"{attr}={value!r} names no {kind} the WSDL defines")
+        return found
 
 
 def _pretty(clark: str) -> str:
     return etree.QName(clark).localname if clark.startswith("{") else clark
 
 
-__all__ = ["Fault", "Operation", "Wsdl", "WsdlError", "is_wsdl", "load_wsdl"]
+__all__ = ["Fault", "Operation", "Wsdl", "WsdlError", "load_wsdl"]

@@ -15,6 +15,7 @@ from lxml import etree
 from .. import soap, xmlio
 from ..contract import Interaction
 from ..errors import CdcxmlError
+from ..interactions import message_element
 from . import Operation, Wsdl
 
 
@@ -35,11 +36,8 @@ def request_element(interaction: Interaction) -> str | None:
         tree = xmlio.parse_bytes(body, f"request of {interaction.id}")
     except CdcxmlError:
         return None
-    root = tree.getroot()
-    if soap.envelope_version(root) is None:
-        return root.tag
-    payload = soap.payload(root)
-    return payload.tag if payload is not None else None
+    element = message_element(tree)
+    return element.tag if element is not None and isinstance(element.tag, str) else None
 
 
 def operation_of(interaction: Interaction, wsdl: Wsdl) -> Operation | None:
@@ -90,7 +88,8 @@ def check(interaction: Interaction, wsdl: Wsdl) -> list[Mismatch]:
 
 
 def _same_action(op: Operation, interaction: Interaction) -> bool:
-    return (op.soap_action or "").strip('"') == (interaction.request.soap_action or "").strip('"')
+    return soap.unquote_action(op.soap_action) == soap.unquote_action(
+        interaction.request.soap_action)
 
 
 def _pretty(clark: str | None) -> str:

@@ -36,17 +36,30 @@ _PLACEHOLDERS = {
 
 def scaffold(wsdl: Wsdl, consumer: str, *, operations: list[str] | None = None,
              provider: str | None = None, soap_version: str | None = None,
-             version: str = "0.1.0") -> bytes:
-    """The text of a consumer contract for ``operations`` (all of them when not given)."""
+             version: str = "0.1.0", faults: bool = False) -> bytes:
+    """The text of a consumer contract for ``operations`` (all of them when not given).
+
+    With ``faults``, each fault an operation declares gets an interaction of its own expecting that
+    fault, and a pattern asserting its detail element (the request must then be changed into one
+    the provider answers with that fault: the WSDL cannot say which).
+    """
     chosen = _choose(wsdl, operations, soap_version)
     prefixes = _Prefixes(wsdl)
     out: list[str] = []
     body: list[str] = []
+    patterns: list[str] = []
+    ids: list[str] = []
     for op in chosen:
         body.append(_interaction(wsdl, op, prefixes))
-    patterns = [_pattern(wsdl, op, prefixes) for op in chosen]
-    phases = [f'  <sch:phase id="{_id(op.name)}">\n    <sch:active pattern="{_id(op.name)}"/>\n'
-              f'  </sch:phase>' for op in chosen]
+        patterns.append(_pattern(wsdl, op, prefixes))
+        ids.append(_id(op.name))
+        for fault in op.faults if faults else ():
+            fid = _id(f"{op.name}-{fault.name}")
+            body.append(_fault_interaction(wsdl, op, fault, fid))
+            patterns.append(_fault_pattern(op, fault, fid, prefixes))
+            ids.append(fid)
+    phases = [f'  <sch:phase id="{i}">\n    <sch:active pattern="{i}"/>\n  </sch:phase>'
+              for i in ids]
     name = provider or _service_name(wsdl)
     out.append('<?xml version="1.0" encoding="utf-8"?>')
     out.append(f'<sch:schema xmlns:sch="{SCH_NS}" xmlns:cdc="{CDC_NS}" queryBinding="xslt">')
@@ -110,6 +123,25 @@ def _interaction(wsdl: Wsdl, op: Operation, prefixes: _Prefixes) -> str:
             f'        <soapenv:Body>\n{payload}\n        </soapenv:Body>\n'
             f'      </soapenv:Envelope>\n'
             f'    </cdc:request>\n{response}\n  </cdc:interaction>')
+
+
+def _fault_interaction(wsdl: Wsdl, op: Operation, fault, fid: str) -> str:
+    text = _interaction(wsdl, op, _Prefixes(wsdl))
+    text = text.replace(f'<cdc:interaction id="{_id(op.name)}" phase="{_id(op.name)}">',
+                        f'<cdc:interaction id="{fid}" phase="{fid}">', 1)
+    text = text.replace("<cdc:description>",
+                        f"<!-- Change the request into one answered by the {_comment(fault.name)} "
+                        f"fault. -->\n    <cdc:description>{_text(fault.name)} fault of ", 1)
+    head, _, _ = text.rpartition("    <cdc:response")
+    return head + '    <cdc:response status="500" fault="true"/>\n  </cdc:interaction>'
+
+
+def _fault_pattern(op: Operation, fault, fid: str, prefixes: _Prefixes) -> str:
+    env = prefixes.prefix(soap.ENVELOPE_NS[op.soap_version])
+    test = f".//{prefixes.name(fault.element)}" if fault.element else f"{env}:Fault"
+    return (f'  <sch:pattern id="{fid}">\n    <sch:rule context="{env}:Fault">\n'
+            f'      <sch:assert id="{fid}-detail" test="{_attr(test)}">The fault is '
+            f'{_text(fault.name)}</sch:assert>\n    </sch:rule>\n  </sch:pattern>')
 
 
 def _pattern(wsdl: Wsdl, op: Operation, prefixes: _Prefixes) -> str:
@@ -250,6 +282,9 @@ def _accepts(st, text: str) -> bool:
         return False
 
 
+_KNOWN = {soap.SOAP11_ENV: "soap", soap.SOAP12_ENV: "soap12"}
+
+
 class _Prefixes:
     """One prefix per namespace, the WSDL's own where it has one."""
 
@@ -259,7 +294,7 @@ class _Prefixes:
 
     def prefix(self, ns: str) -> str:
         if ns not in self.taken:
-            want = self.own.get(ns) or "ns"
+            want = self.own.get(ns) or _KNOWN.get(ns) or "ns"
             if not re.fullmatch(r"[A-Za-z_][\w.-]*", want) or want in ("sch", "cdc", "xml"):
                 want = "ns"
             name, n = want, 1

@@ -29,15 +29,11 @@ from xmlschema.exceptions import (
 from xmlschema.validators.exceptions import XMLSchemaValidatorError
 
 from .. import xmlio
-from ..errors import CdcxmlError, InputError
+from ..errors import CdcxmlError, InputError, XsdError
 from ..fsutil import within
 from ..results import Location, XsdIssue, XsdReport
 
 ALLOW_MODES = ("sandbox", "local")
-
-
-class XsdError(CdcxmlError, ValueError):
-    """A schema cannot be loaded: not well-formed, invalid, or an import that cannot be resolved."""
 
 
 class _LocalFiles(BaseHandler):
@@ -99,25 +95,33 @@ WSDL_DEFINITIONS = "{http://schemas.xmlsoap.org/wsdl/}definitions"
 
 
 def build_schema(sources: list, *, path: Path, allow: str = "sandbox") -> Xsd:
-    """Build one schema from ``sources`` (a file URL or path, or in-memory schema documents).
+    """Build one schema from ``sources``: file paths, or ``(schema bytes, folder)`` pairs.
 
-    Several sources are one schema of several namespaces, as in a WSDL's ``types``; every import
-    and include is read through the hardened loader, from ``path``'s folder only in ``sandbox``.
+    Several sources are one schema of several namespaces, as in a WSDL's ``types``; an in-memory
+    schema resolves its imports and includes against its own folder (that of the WSDL it sits
+    in). Every import and include is read through the hardened loader, from ``path``'s folder
+    only in ``sandbox``.
     """
     name = str(path)
     folder = path.resolve().parent
     seen: dict[str, etree._ElementTree] = {}
+    # Local files only; which ones, the opener decides (xmlschema's own sandbox compares paths
+    # as strings, so a sibling folder or a link would pass).
+    opener = _opener(seen, folder if allow == "sandbox" else None)
+    resources = [
+        s if isinstance(s, str) else xmlschema.XMLResource(
+            io.BytesIO(s[0]), base_url=str(s[1]), allow="local", defuse="always", opener=opener)
+        for s in sources
+    ]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             schema = xmlschema.XMLSchema10(
-                sources if len(sources) > 1 else sources[0],
+                resources if len(resources) > 1 else resources[0],
                 base_url=str(folder),
-                # Local files only; which ones, the opener decides (xmlschema's own sandbox
-                # compares paths as strings, so a sibling folder or a link would pass).
                 allow="local",
                 defuse="always",
-                opener=_opener(seen, folder if allow == "sandbox" else None),
+                opener=opener,
                 use_fallback=False,
             )
         except CdcxmlError as err:

@@ -14,12 +14,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..errors import CdcxmlError
+from ..errors import KeepError
 from .model import Pattern
-
-
-class KeepError(CdcxmlError, ValueError):
-    """A ``--keep`` path cannot be read or matches nothing in the schema."""
 
 
 @dataclass(frozen=True, slots=True)

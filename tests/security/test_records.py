@@ -4,20 +4,12 @@ is never written through or followed, a huge or broken record is one error line.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from ..helpers import git
 from .conftest import SCH, SECRET, one_error, run_cli
-
-
-def git(*args, cwd: Path | None = None) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    return subprocess.run(["git", *map(str, args)], cwd=cwd, env=env, check=True,
-                          capture_output=True, text=True).stdout.strip()
-
 
 CONTRACT = (f'<sch:schema xmlns:sch="{SCH}" xmlns:cdc="urn:cdcxml:contract:1">'
             '<cdc:contract consumer="shop" provider="orders" version="1.0.0"/>'

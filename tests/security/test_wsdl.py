@@ -82,3 +82,63 @@ def test_a_schema_include_outside_the_folder_is_refused(work, secret):
     name = wsdl(work, "inc.wsdl", schema=f'<xs:include schemaLocation='
                                          f'"../{secret.parent.name}/outside.xsd"/>')
     refused(work, name, "inc.wsdl")
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ('binding="tns:B"', 'binding="tns:Nope"', ("binding='tns:Nope' names no binding",)),
+    ('type="tns:P"', 'type="tns:Nope"', ("type='tns:Nope' names no portType",)),
+    ('<input message="tns:In"/>', '<input message="tns:Gone"/>', ("message='tns:Gone' names no",)),
+    ('<fault name="F" message="tns:F"/>', '<fault name="F" message="x:F"/>',
+     ("undeclared prefix 'x'",)),
+])
+def test_a_reference_that_resolves_to_nothing_is_an_error_not_an_empty_operation(
+        work, old, new, words):
+    # A misspelt reference must not turn an operation one-way or drop what it checks.
+    text = (f'<definitions xmlns="{WSDL}" xmlns:tns="urn:t" '
+            'xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" targetNamespace="urn:t">'
+            + TYPES.format(schema="") +
+            '<message name="In"><part name="p" element="tns:R"/></message>'
+            '<message name="F"><part name="p" element="tns:R"/></message>'
+            '<portType name="P"><operation name="Op"><input message="tns:In"/>'
+            '<output message="tns:In"/><fault name="F" message="tns:F"/></operation></portType>'
+            '<binding name="B" type="tns:P"><soap:binding/><operation name="Op">'
+            '<soap:operation soapAction="a"/></operation></binding>'
+            '<service name="S"><port name="p" binding="tns:B"><soap:address location="http://h/"/>'
+            '</port></service></definitions>\n')
+    (work / "ok.wsdl").write_text(text)
+    assert run_many([("init", "--wsdl", "ok.wsdl", "--consumer", "x")], cwd=work)[0].code == 0
+    (work / "bad.wsdl").write_text(text.replace(old, new))
+    refused(work, "bad.wsdl", "bad.wsdl:1", *words)
+
+
+def test_schemas_of_an_imported_wsdl_resolve_against_its_own_folder(work):
+    # sub/types.wsdl includes t.xsd from sub/; a lax t.xsd beside the root WSDL must not be used.
+    (work / "sub").mkdir()
+    (work / "t.xsd").write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+                                'targetNamespace="urn:t"><xs:element name="Q"/></xs:schema>')
+    (work / "sub" / "t.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:t">'
+        '<xs:element name="Q"><xs:complexType><xs:sequence><xs:element name="price" '
+        'type="xs:decimal"/></xs:sequence></xs:complexType></xs:element></xs:schema>')
+    (work / "sub" / "types.wsdl").write_text(
+        f'<definitions xmlns="{WSDL}" targetNamespace="urn:t"><types>'
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:u">'
+        '<xs:import namespace="urn:t" schemaLocation="t.xsd"/></xs:schema></types></definitions>')
+    from cdcxml.wsdl import load_wsdl  # noqa: F401 - the CLI below reads it the same way
+
+    (work / "root.wsdl").write_text(
+        f'<definitions xmlns="{WSDL}" xmlns:tns="urn:t" '
+        'xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" targetNamespace="urn:t">'
+        '<import namespace="urn:t" location="sub/types.wsdl"/>'
+        '<message name="M"><part name="p" element="tns:Q"/></message>'
+        '<portType name="P"><operation name="Op"><input message="tns:M"/><output message="tns:M"/>'
+        '</operation></portType><binding name="B" type="tns:P"><soap:binding/>'
+        '<operation name="Op"/></binding></definitions>')
+    (work / "doc.xml").write_text('<Q xmlns="urn:t"><junk/></Q>\n')
+    (work / "holds.sch").write_text(
+        '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron"><sch:pattern>'
+        '<sch:rule context="/*"><sch:assert test="true()">x</sch:assert></sch:rule>'
+        '</sch:pattern></sch:schema>\n')
+    ran = run_many([("validate", "-c", "holds.sch", "--xsd", "root.wsdl", "doc.xml")], cwd=work)[0]
+    assert ran.code == 1, (ran.stdout, ran.stderr)
+    assert "price" in ran.stdout
