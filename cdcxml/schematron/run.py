@@ -282,6 +282,8 @@ class Compiled:
     # running ------------------------------------------------------------------------------------
     precheck: etree.XPath | None = None  # set by compile_schematron when one XPath can tell
     fired: etree.XPath | None = None  # which patterns fire, where the pre-check settles a document
+    # Where every required rule's context is element names: those names, per pattern (quick.py).
+    fired_names: tuple[tuple[str, ...] | None, ...] | None = None
     warnings: tuple = ()  # Leniency: what compile_schematron ran although ISO forbids it
 
     def run(self, tree: etree._ElementTree, *, silent: bool = False,
@@ -322,6 +324,12 @@ class Compiled:
                      if p.required_rules and i not in hit)
 
     def _silent_by_xpath(self, tree: etree._ElementTree) -> tuple[int, ...] | None:
+        names = self.fired_names
+        if names is not None:  # contexts that are element names: lxml finds one without XPath
+            root = tree.getroot()
+            quiet = [i for i, tags in enumerate(names)
+                     if tags is not None and next(root.iter(*tags), None) is None]
+            return tuple(quiet) if quiet else ()
         try:
             digits = str(self.fired(tree))
         except etree.XPathError:

@@ -18,6 +18,7 @@ from lxml import etree
 _HIGH = r"[^\x00-\xbf\U00010000-\U0010FFFF]"
 _NAME_CHAR = rf"(?:[\w.\-\u00B7]|{_HIGH})"
 _NCNAME = rf"(?:[A-Za-z_]|{_HIGH}){_NAME_CHAR}*"
+NCNAME = _NCNAME  # an XML name without a colon, as a regular expression
 _TOKEN = re.compile(
     rf"""
     (?P<ws>\s+)
