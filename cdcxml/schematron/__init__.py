@@ -13,7 +13,7 @@ from .compile import Compiler
 from .lenient import Lenience, Leniency
 from .load import load
 from .model import Pattern, Phase, Schema
-from .quick import fired, precheck
+from .precheck import fired, precheck
 from .run import Compiled, Outcome
 
 __all__ = ["Compiled", "Leniency", "Outcome", "Schema", "compile_schematron", "parse_schematron",
