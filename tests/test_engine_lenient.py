@@ -112,3 +112,26 @@ def test_the_cli_prints_one_warning_line_and_strict_refuses(tmp_path):
                                   str(tmp_path / "d.xml")])
     assert strict.exit_code != 0
     assert "c.sch:1: defaultPhase 'nowhere' names no phase" in strict.stderr
+
+
+def test_svrl_output_is_plain_iso_and_refuses_what_iso_forbids(tmp_path):
+    # An extends of another pattern's abstract rule runs with a warning in text output, and is
+    # an error where the standard's own report is asked for.
+    schema = tmp_path / "cross.sch"
+    schema.write_text(
+        '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron">'
+        '<sch:pattern id="base"><sch:rule abstract="true" id="has-b">'
+        '<sch:assert test="b">needs b</sch:assert></sch:rule></sch:pattern>'
+        '<sch:pattern id="use"><sch:rule context="a"><sch:extends rule="has-b"/></sch:rule>'
+        '</sch:pattern></sch:schema>')
+    doc = tmp_path / "a.xml"
+    doc.write_text("<a/>")
+    from click.testing import CliRunner
+
+    from cdcxml.cli import main
+
+    text = CliRunner().invoke(main, ["validate", "-c", str(schema), str(doc)])
+    assert text.exit_code == 1 and "warning:" in text.output and "needs b" in text.output
+    svrl = CliRunner().invoke(main, ["validate", "-c", str(schema), "--format", "svrl", str(doc)])
+    assert svrl.exit_code == 2, svrl.output
+    assert "has-b" in svrl.output

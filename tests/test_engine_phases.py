@@ -92,15 +92,25 @@ def test_default_phase_naming_no_phase_runs_every_pattern_with_a_warning(tmp_pat
         contract.check()
 
 
-def test_a_phase_and_the_schema_defining_the_same_let_collide(tmp_path):
+def test_a_phase_let_shadows_the_schema_let_of_the_same_name(tmp_path):
+    # ISO 2016 §3.26: a phase's variable is scoped to the phase.
     contract = write_contract(tmp_path, """
       <sch:let name="x" value="1"/>
       <sch:phase id="p"><sch:let name="x" value="2"/><sch:active pattern="a"/></sch:phase>
       <sch:pattern id="a"><sch:rule context="r">
+        <sch:assert id="one" test="$x = 1">a</sch:assert></sch:rule></sch:pattern>""")
+    assert contract.validate(b"<r/>").valid  # without the phase, the schema's x
+    under_phase = contract.validate(b"<r/>", phase="p")
+    assert [f.id for f in under_phase.failures] == ["one"]  # the phase's x is 2
+
+
+def test_a_pattern_let_may_not_reuse_a_schema_let_name(tmp_path):
+    contract = write_contract(tmp_path, """
+      <sch:let name="x" value="1"/>
+      <sch:pattern id="a"><sch:let name="x" value="2"/><sch:rule context="r">
         <sch:assert test="$x = 1">a</sch:assert></sch:rule></sch:pattern>""")
-    contract.validate(b"<r/>")  # without the phase its let does not exist
     with pytest.raises(SchematronError, match="let 'x' is defined twice"):
-        contract.validate(b"<r/>", phase="p")
+        contract.validate(b"<r/>")
 
 
 def test_svrl_names_the_phase_that_ran():

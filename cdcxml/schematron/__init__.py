@@ -13,7 +13,7 @@ from .compile import Compiler
 from .lenient import Lenience, Leniency
 from .load import load
 from .model import Pattern, Phase, Schema
-from .quick import fired, fired_names, precheck
+from .precheck import fired, fired_names, precheck
 from .run import Compiled, Outcome
 
 __all__ = ["Compiled", "Leniency", "Outcome", "Schema", "compile_schematron", "parse_schematron",

@@ -51,7 +51,17 @@ class Checker:
             if self.phase.from_:
                 self.expr(self.phase.from_, "phase from", self.phase.where or self.schema.where,
                           self.schema.ns, {g.name for g in globals_})
-        # Pattern lets are global variables (ISO 2016 §5.4.5): one namespace for all of them.
+        # A phase's variable may shadow the schema's (ISO 2016 §3.26); otherwise the schema's,
+        # the phase's and the patterns' variables are one namespace of globals.
+        phase_names = {let.name for let in self.phase.lets} if self.phase else set()
+        globals_ = [let for let in self.schema.lets if let.name not in phase_names]
+        globals_ += self.phase.lets if self.phase else []
+        seen: set[str] = set()
+        for let in self.schema.lets:  # shadowing is between scopes, never within the schema's
+            if let.name in seen:
+                raise self._err(let.where, f"let {let.name!r} is defined twice among the schema, "
+                                "phase and pattern variables")
+            seen.add(let.name)
         for pattern in self.patterns:
             globals_ += pattern.lets
         gnames: set[str] = set()

@@ -80,11 +80,12 @@ class Compiler:
         etree.SubElement(root, X + "output", method="xml", encoding="UTF-8")
         for key in self.schema.keys:
             root.append(etree.fromstring(key))
-        for let in self.schema.lets:
+        # A phase's variable shadows the schema's of the same name (ISO 2016 §3.26); pattern
+        # variables are global and may not reuse a schema's, phase's or other pattern's name.
+        phase_lets = list(self.phase.lets) if self.phase is not None else []
+        shadowed = {let.name for let in phase_lets}
+        for let in [*(x for x in self.schema.lets if x.name not in shadowed), *phase_lets]:
             self._global_let(root, let)
-        if self.phase is not None:
-            for let in self.phase.lets:
-                self._global_let(root, let)
         for pattern in self.patterns:
             for let in pattern.lets:
                 self._global_let(root, let)

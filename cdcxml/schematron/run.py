@@ -282,7 +282,7 @@ class Compiled:
     # running ------------------------------------------------------------------------------------
     precheck: etree.XPath | None = None  # set by compile_schematron when one XPath can tell
     fired: etree.XPath | None = None  # which patterns fire, where the pre-check settles a document
-    # Where every required rule's context is element names: those names, per pattern (quick.py).
+    # Where every required rule's context is element names: those names, per pattern (precheck.py).
     fired_names: tuple[tuple[str, ...] | None, ...] | None = None
     warnings: tuple = ()  # Leniency: what compile_schematron ran although ISO forbids it
 
