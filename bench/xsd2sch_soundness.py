@@ -16,7 +16,7 @@ from cdcxml.contract import contract_from_bytes
 from cdcxml.fsutil import write_atomic
 from cdcxml.xsd import load_xsd
 from cdcxml.xsd2sch import convert
-from cdcxml.xsd2sch.soundness import NOT_CHECKED_BY_DESIGN, KindStats, measure
+from cdcxml.xsd2sch.measure.soundness import NOT_CHECKED_BY_DESIGN, KindStats, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "xsd2sch"

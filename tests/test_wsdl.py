@@ -257,3 +257,53 @@ def test_init_with_faults_adds_an_interaction_and_a_pattern_per_declared_fault(t
     # spyne answers with a fault but puts no NotFound detail in it: the consumer's need fails.
     assert ran.exit_code == 1, ran.output
     assert "SearchProducts-NotFound-detail" in ran.output
+
+
+STOCKQUOTE = Path(__file__).parent.parent / "examples" / "stockquote"
+
+
+@pytest.mark.slow
+def test_the_stockquote_walkthrough_prints_what_it_shows(tmp_path):
+    """Every console block of examples/stockquote/README.md, run as written from the repository
+    root (the provider started as the README starts it, on a free port), prints what it shows."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    root = STOCKQUOTE.parent.parent
+    text = (STOCKQUOTE / "README.md").read_text(encoding="utf-8")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = str(sock.getsockname()[1])
+    sock.close()
+    venv_bin = Path(sys.executable).parent
+    provider = subprocess.Popen([sys.executable, "examples/stockquote/provider/app.py", "--port",
+                                 port], cwd=root, stderr=subprocess.DEVNULL)
+    before = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
+                            text=True).stdout
+    try:
+        time.sleep(1)
+        blocks = re.findall(r"```console\n(.*?)```", text, re.S)
+        assert len(blocks) == 5
+        for body in blocks:
+            steps: list[tuple[str, list[str]]] = []
+            for line in body.splitlines():
+                if line.startswith("$ "):
+                    steps.append((line[2:], []))
+                else:
+                    steps[-1][1].append(line)
+            for command, expected in steps:
+                line = (command.replace(".venv/bin/", f"{venv_bin}/").replace("8091", port)
+                        .replace("/tmp/stockquote", str(tmp_path)))
+                done = subprocess.run(["bash", "-c", line], cwd=root, capture_output=True,
+                                      text=True)
+                shown = [s.replace(port, "8091").replace(str(tmp_path), "/tmp/stockquote")
+                         for s in (done.stdout + done.stderr).splitlines()]
+                assert shown == expected, command
+    finally:
+        provider.terminate()
+        provider.wait()
+    after = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
+                           text=True).stdout
+    assert after == before  # nothing written into the repository

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from cdcxml.contract import contract_from_bytes
 from cdcxml.xsd import load_xsd
 from cdcxml.xsd2sch import convert
-from cdcxml.xsd2sch.instances import Generator
-from cdcxml.xsd2sch.soundness import NOT_CHECKED_BY_DESIGN, SecondOpinion, measure
+from cdcxml.xsd2sch.measure.instances import Generator
+from cdcxml.xsd2sch.measure.soundness import NOT_CHECKED_BY_DESIGN, SecondOpinion, measure
 
 DATA = Path(__file__).parent / "data" / "xsd2sch"
 SCHEMAS = [

@@ -13,6 +13,7 @@ import bz2
 import glob
 import gzip
 import lzma
+import os
 import tarfile
 import time
 import zipfile
@@ -23,6 +24,7 @@ from urllib.parse import urlparse
 
 from .. import jsonio, xmlio
 from ..errors import CdcxmlError, InputError, JsonError
+from ..fsutil import walk_files
 
 DOCUMENT_SUFFIXES = (".xml", ".soap")
 ZIP_SUFFIXES = (".zip",)
@@ -84,8 +86,7 @@ class Capture:
 
 
 def _has_suffix(name: str, suffixes: tuple[str, ...]) -> bool:
-    lower = name.lower()
-    return any(lower.endswith(s) for s in suffixes)
+    return name.lower().endswith(suffixes)
 
 
 def is_container(name: str) -> bool:
@@ -104,7 +105,7 @@ def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIM
 
     names = require_inputs(paths, globs=True)
     for name in names:
-        if name != "-" and Path(name).is_dir() and next(_documents_under(Path(name)), None) is None:
+        if name != "-" and os.path.isdir(name) and not _has_documents(Path(name)):
             raise InputError(NO_DOCUMENTS, path=name)
     for item in names:
         name = str(item)
@@ -132,22 +133,29 @@ def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIM
 NO_DOCUMENTS = "no documents (*.xml, *.soap, archives, HAR) in this directory"
 
 
-def _documents_under(root: Path) -> Iterator[Path]:
-    """The documents and containers below ``root``, outside hidden folders, in no set order."""
-    return (
-        f for f in root.rglob("*")
-        if not any(part.startswith(".") for part in f.relative_to(root).parts)
-        and (_has_suffix(f.name, DOCUMENT_SUFFIXES) or is_container(f.name))
-        and not f.is_dir()
-    )
+def _wanted(name: str) -> bool:
+    return _has_suffix(os.path.basename(name), DOCUMENT_SUFFIXES) or is_container(name)
+
+
+def _has_documents(root: Path) -> bool:
+    """Whether a directory holds a document or container outside hidden folders, as
+    :func:`_directory` finds them; stops at the first."""
+    for _folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(not f.startswith(".") and _wanted(f) for f in files):
+            return True
+    return False
 
 
 def _directory(root: Path, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:
-    found = sorted(_documents_under(root))
+    found = [f for f in walk_files(root) if _wanted(f)]
     if not found:  # a directory a pattern matched: a capture that could not be checked
         yield Capture(str(root), error=NO_DOCUMENTS)
     for f in found:
-        yield from _file(f, str(f), limits, read)
+        if is_container(f):
+            yield from _file(Path(f), f, limits, read)
+        else:
+            yield Capture(f, path=f)
 
 
 def _file(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:

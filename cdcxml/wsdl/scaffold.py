@@ -262,7 +262,7 @@ class _Instance:
         candidate = _PLACEHOLDERS.get(local, "string")
         if _accepts(st, candidate):
             return candidate
-        from ..xsd2sch.instances import Generator
+        from ..xsd2sch.measure.instances import Generator
 
         gen = Generator(self.wsdl.xsd.schema, self.rnd)
         for _ in range(20):

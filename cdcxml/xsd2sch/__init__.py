@@ -18,8 +18,8 @@ from ..xsd import Xsd, load_xsd
 from . import emit, keep
 from .bytype import Builder
 from .keep import KeepError
-from .model import Limits, Walker
 from .names import Names, local
+from .rules import Limits, Walker
 
 
 @dataclass(frozen=True, slots=True)

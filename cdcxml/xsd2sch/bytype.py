@@ -23,8 +23,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .facets import is_builtin
-from .model import PLACEHOLDER, Content, Pattern, Rule, Walker
 from .names import local
+from .rules import PLACEHOLDER, Content, Pattern, Rule, Walker
 
 START = -1
 MAX_DEPTH = 8

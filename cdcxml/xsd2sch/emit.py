@@ -6,8 +6,8 @@ import re
 
 from lxml import etree
 
-from .model import PLACEHOLDER, Pattern
 from .names import XSI, Names, local
+from .rules import PLACEHOLDER, Pattern
 from .xpath import literal_spans, spell_out_groups
 
 SCH = "http://purl.oclc.org/dsdl/schematron"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ..errors import KeepError
-from .model import Pattern
+from .rules import Pattern
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,7 @@ def test_the_xml_namespace_import_resolves_locally(schemas, listener):
     (schemas / "bad-lang.xml").write_text('<order xml:lang="not a language!"><id>1</id></order>')
     ran = run_cli("validate", "-c", "holds.sch", "--xsd", "good.xsd", "bad-lang.xml", cwd=schemas,
                   env=proxy)
-    assert ran.code == 1 and "bad-lang.xml: xsd:" in ran.stdout, ran.stdout
+    assert ran.code == 1 and "bad-lang.xml:1: xsd:" in ran.stdout, ran.stdout
     listener.close()
     assert listener.connections == []
 

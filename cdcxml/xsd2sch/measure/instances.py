@@ -19,7 +19,7 @@ from decimal import Decimal
 from lxml import etree
 from xmlschema.validators import XsdAnyElement, XsdElement, XsdGroup
 
-from .facets import (
+from ..facets import (
     XS,
     enumeration_values,
     facet_of,
@@ -29,7 +29,7 @@ from .facets import (
     range_bounds,
     restriction_steps,
 )
-from .names import XSI
+from ..names import XSI
 
 try:  # Python 3.11+ keeps the regex parser here
     from re import _constants as sre_constants

@@ -21,11 +21,11 @@ from pathlib import Path
 from lxml import etree
 from xmlschema.validators import XsdElement
 
-from .. import xmlio
-from ..errors import UnsafeXMLError
-from ..fsutil import within
-from ..xsd import Xsd
-from .facets import (
+from ... import xmlio
+from ...errors import UnsafeXMLError
+from ...fsutil import within
+from ...xsd import Xsd
+from ..facets import (
     enumeration_values,
     facet_of,
     family,
@@ -34,8 +34,8 @@ from .facets import (
     range_bounds,
     restriction_steps,
 )
+from ..names import XSI
 from .instances import GenerationError, Generator, Instance
-from .names import XSI
 
 NOT_CHECKED_BY_DESIGN = ("order", "unexpected element")
 
