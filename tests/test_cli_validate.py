@@ -156,7 +156,7 @@ def test_a_contract_that_is_not_well_formed_is_exit_2(tmp_path):
 
 def test_a_missing_contract_is_exit_2(tmp_path):
     _one_error_line(cdcxml("validate", "-c", tmp_path / "nope.sch", DOCS / "good.xml"),
-                    "nope.sch", "no such contract file")
+                    "nope.sch", "no such file or directory")
 
 
 def test_an_unknown_phase_is_exit_2():

@@ -57,7 +57,7 @@ def load_command(name: str) -> click.Command:
     module, attribute, _ = COMMANDS[name]
     command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
     if not any(p.name == "quiet" for p in command.params):
-        command.params.extend(verbosity_options())
+        command.params.extend(verbosity_options(name))
     return command
 
 

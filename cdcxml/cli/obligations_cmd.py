@@ -22,8 +22,9 @@ from .sources_opt import contracts_option, load_sources
 @click.command("obligations")
 @contracts_option
 @click.option("--sample", "samples", multiple=True, required=True,
-              help="A response every consumer accepts: file or directory (repeatable).")
-@click.option("--xsd", "xsd_path", help="Also list what this schema declares and no sample holds.")
+              metavar="DOC", help="A response every consumer accepts: file or directory (repeatable).")
+@click.option("--xsd", "xsd_path", metavar="FILE",
+              help="Also list what this schema declares and no sample holds.")
 @click.option("--phase", help="Run only this phase of each contract.")
 @interaction_option
 @limit_options
