@@ -182,3 +182,26 @@ def test_the_example_walkthrough_offline_steps_print_what_it_shows(tmp_path):
     after = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
                            text=True).stdout
     assert after == before  # nothing written into the repository
+
+
+def test_the_readme_command_table_lists_every_command_with_real_options_and_formats():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| command | does |", 1)[1].split("\n\n", 1)[0]
+    ctx = click.Context(main)
+    listed = set()
+    for row in table.splitlines()[2:]:
+        usage = row.split("` | ", 1)[0].replace("\\|", "|")
+        names = re.findall(r"`cdcxml ([\w-]+)|` / `([\w-]+)", usage)
+        for name in (a or b for a, b in names):
+            listed.add(name)
+            command = main.get_command(ctx, name)
+            assert command is not None, name
+            params = command.get_params(click.Context(command, parent=ctx))
+            opts = {o for p in params for o in p.opts}
+            for option in re.findall(r"(?<![\w-])(--[\w-]+)", usage):
+                assert option in opts, (name, option)
+            formats = re.search(r"--format ([\w|]+)", usage)
+            if formats:
+                [fmt] = [p for p in params if p.name == "fmt"]
+                assert set(formats.group(1).split("|")) == set(fmt.type.choices), name
+    assert listed == set(main.list_commands(ctx))
