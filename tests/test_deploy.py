@@ -314,7 +314,7 @@ def test_someone_pushing_meanwhile_is_kept_and_the_record_goes_on_top(tmp_path: 
     numbers = []
 
     def make(root):
-        number = store.next_number(root, "deployments/test/mobile-app")
+        number = store.next_number(root, "deployments/test/consumer/mobile-app")
         numbers.append(number)
         if len(numbers) == 1:  # another deployment lands between our clone and our push
             assert cdcxml("record-deployment", "--consumer", "mobile-app", "--version", "1.0.0",
@@ -324,9 +324,9 @@ def test_someone_pushing_meanwhile_is_kept_and_the_record_goes_on_top(tmp_path: 
 
     written = store.add(store_url, make, "ours")
     assert numbers == [1, 2]
-    assert written == ["deployments/test/mobile-app/000002.json"]
+    assert written == ["deployments/test/consumer/mobile-app/000002.json"]
     theirs = json.loads(git("--git-dir", str(remote), "show",
-                            "HEAD:deployments/test/mobile-app/000001.json"))
+                            "HEAD:deployments/test/consumer/mobile-app/000001.json"))
     assert theirs["version"] == "1.0.0"
     log = git("--git-dir", str(remote), "log", "--format=%s")
     assert log.splitlines()[:2] == ["ours", "Record deployment of mobile-app 1.0.0 to test"]

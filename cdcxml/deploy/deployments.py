@@ -1,6 +1,6 @@
 """``record-deployment``: note that a consumer or provider version now runs in an environment.
 
-Each call adds a numbered record under ``deployments/<environment>/<name>/``; the highest number
+Each call adds a numbered record under ``deployments/<environment>/<role>/<name>/``; the highest number
 is what runs there now. Earlier records stay, so the history of an environment is kept.
 """
 
@@ -25,7 +25,7 @@ def record_deployment(target: str, role: str, name: str, version: str, environme
     made: list[Deployment] = []
 
     def make(root):
-        number = next_number(root, f"deployments/{environment}/{name}")
+        number = next_number(root, f"deployments/{environment}/{role}/{name}")
         made[:] = [Deployment(environment, role, name, version, number, __version__, stamp)]
         return made
 

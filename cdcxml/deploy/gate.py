@@ -178,7 +178,7 @@ def provider_gate(store: Opened, provider: str, version: str,
             rows += _rows_for(records, [c for c in mine if c.version == latest], version)
         why = None if rows else f"no consumer has published a contract for {provider}"
         return Gate(question, None, tuple(rows), why)
-    running = deployed(read_deployments(store.root, environment), environment)
+    running = deployed(read_deployments(store.root, environment), environment, "consumer")
     for name, d in sorted(running.items()):
         mine = by_consumer.get(name)
         if not mine:
@@ -204,7 +204,8 @@ def consumer_gate(store: Opened, consumer: str, version: str, environment: str) 
     if not mine:
         return Gate(question, environment, (), f"{consumer} has published no contract at "
                                                 f"version {version}")
-    running: dict[str, Deployment] = deployed(read_deployments(store.root, environment), environment)
+    running: dict[str, Deployment] = deployed(read_deployments(store.root, environment),
+                                              environment, "provider")
     rows: list[Row] = []
     for provider in sorted({c.provider for c in mine}):
         theirs = [c for c in mine if c.provider == provider]

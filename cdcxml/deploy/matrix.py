@@ -41,10 +41,11 @@ class Matrix:
     deployed: tuple[tuple[str, str], ...]  # (environment, provider version running there)
 
 
-def _now(deployments: list[Deployment]) -> dict[tuple[str, str], str]:
+def _now(deployments: list[Deployment], role: str) -> dict[tuple[str, str], str]:
     current: dict[tuple[str, str], str] = {}
     for d in deployments:
-        current[(d.environment, d.name)] = d.version
+        if d.role == role:
+            current[(d.environment, d.name)] = d.version
     return current
 
 
@@ -55,14 +56,15 @@ def build_matrix(store: Opened, provider: str) -> Matrix:
     versions = tuple(dict.fromkeys(r.provider_version for r in records))
     contracts = sorted(published_contracts(store, provider=provider),
                        key=lambda c: (c.consumer, version_key(c.version), c.contract))
-    now = _now(read_deployments(store.root))
+    every = read_deployments(store.root)
+    consumers, providers = _now(every, "consumer"), _now(every, "provider")
     rows = []
     for c in contracts:
         cells = tuple(Cell(v, *verdict(records, c, v)) for v in versions)
-        envs = tuple(sorted(env for (env, name), v in now.items()
+        envs = tuple(sorted(env for (env, name), v in consumers.items()
                             if name == c.consumer and v == c.version))
         rows.append(MatrixRow(c, cells, envs))
-    deployed = tuple(sorted((env, v) for (env, name), v in now.items() if name == provider))
+    deployed = tuple(sorted((env, v) for (env, name), v in providers.items() if name == provider))
     return Matrix(provider, versions, tuple(rows), deployed)
 
 

@@ -186,7 +186,7 @@ class Deployment:
     @property
     def path(self) -> str:
         """Where the record sits in a record store (POSIX, relative)."""
-        return f"{DEPLOYMENTS}/{self.environment}/{self.name}/{self.number:06d}.json"
+        return f"{DEPLOYMENTS}/{self.environment}/{self.role}/{self.name}/{self.number:06d}.json"
 
     def dumps(self) -> str:
         """The record file's text."""
@@ -309,13 +309,14 @@ def read_deployments(root: Path, environment: str | None = None) -> list[Deploym
             raise RecordError(err.message, path=name) from None
         _checked(name, data, record)
         found.append(record)
-    return sorted(found, key=lambda d: (d.environment, d.name, d.number))
+    return sorted(found, key=lambda d: (d.environment, d.role, d.name, d.number))
 
 
-def deployed(records: list[Deployment], environment: str) -> dict[str, Deployment]:
-    """What runs in ``environment`` now: the latest deployment of each name."""
+def deployed(records: list[Deployment], environment: str, role: str) -> dict[str, Deployment]:
+    """What runs in ``environment`` now in ``role`` (a service can be a consumer of one provider
+    and a provider of others: each role is its own line of deployments)."""
     now: dict[str, Deployment] = {}
     for d in records:
-        if d.environment == environment:
+        if d.environment == environment and d.role == role:
             now[d.name] = d
     return now

@@ -64,8 +64,24 @@ def test_a_broken_record_is_one_line(tmp_path: Path, content: bytes):
     store = tmp_path / "records"
     (store / "orders" / "shop" / "1.0.0").mkdir(parents=True)
     (store / "orders" / "shop" / "1.0.0" / "shop.sch").write_text(CONTRACT)
-    (store / "deployments" / "prod" / "shop").mkdir(parents=True)
-    (store / "deployments" / "prod" / "shop" / "000001.json").write_bytes(content)
+    (store / "deployments" / "prod" / "consumer" / "shop").mkdir(parents=True)
+    (store / "deployments" / "prod" / "consumer" / "shop" / "000001.json").write_bytes(content)
     ran = run_cli("can-i-deploy", "--consumer", "shop", "--version", "1.0.0", "--to", "prod",
                   "--records", store, cwd=tmp_path)
-    one_error(ran, "deployments/prod/shop/000001.json")
+    one_error(ran, "deployments/prod/consumer/shop/000001.json")
+
+
+def test_a_consumer_deployment_never_counts_as_the_provider_of_the_same_name(tmp_path: Path):
+    # "orders" is deployed to prod as a consumer (of something else); that says nothing about the
+    # provider "orders" the shop's contract is for.
+    store = tmp_path / "records"
+    (store / "orders" / "shop" / "1.0.0").mkdir(parents=True)
+    (store / "orders" / "shop" / "1.0.0" / "shop.sch").write_text(CONTRACT)
+    ran = run_cli("record-deployment", "--consumer", "orders", "--version", "2.0.0", "--to", "prod",
+                  "--records", store, cwd=tmp_path)
+    assert ran.code == 0, ran.stderr
+    assert (store / "deployments" / "prod" / "consumer" / "orders" / "000001.json").is_file()
+    ran = run_cli("can-i-deploy", "--consumer", "shop", "--version", "1.0.0", "--to", "prod",
+                  "--records", store, cwd=tmp_path)
+    assert ran.code == 1, (ran.stdout, ran.stderr)
+    assert "orders is not recorded as deployed to prod" in ran.stdout
