@@ -22,8 +22,7 @@ from ..batch import (
 )
 from ..batch.inputs import DEFAULT_LIMITS as DEFAULT_ARCHIVE_LIMITS
 from ..checking import compile_all
-from ..report import text
-from ..report.batch_out import WRITERS
+from ..report import html, jsonout, junit, text
 from .common import (
     OUTPUT_HELP,
     cannot_write,
@@ -40,6 +39,11 @@ from .sources_opt import contracts_option
 
 # The progress bar is redrawn at most this often (seconds): a terminal is not a log.
 REDRAW_EVERY = 0.1
+
+
+# The report formats a batch streams, each writer from its format module.
+WRITERS = {"text": text.TextWriter, "json": jsonout.JsonWriter, "jsonl": jsonout.JsonlWriter,
+           "junit": junit.DocumentsWriter, "html": html.HtmlWriter}
 
 
 @click.command("batch")
