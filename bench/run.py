@@ -26,9 +26,11 @@ from lxml import etree, isoschematron
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
+import startup  # noqa: E402
 
 from cdcxml import load_contract, xmlio  # noqa: E402
 from cdcxml.batch import Spec, check_all  # noqa: E402
+from cdcxml.limits.guard import MB, Budget  # noqa: E402
 from cdcxml.schematron import _CACHE, compile_schematron  # noqa: E402
 
 README = Path(__file__).resolve().parent / "README.md"
@@ -179,8 +181,9 @@ def memory(folder: Path) -> dict[str, int]:
 
 
 def scaling(folder: Path) -> dict[str, float]:
-    """Documents per second of a batch run on the small corpus with one and with two processes."""
-    spec = Spec.of([load_contract(folder / "consumer.sch")])
+    """Documents per second of a batch run on the small corpus with one and with two processes,
+    under the command's default limits (60 s and 4096 MB per document)."""
+    spec = Spec.of([load_contract(folder / "consumer.sch")], budget=Budget(60, 4096 * MB))
     best = {1: float("inf"), 2: float("inf")}
     n = 0
     # Interleaved, best of three each: other work on the machine comes and goes during a run.
@@ -214,54 +217,87 @@ def table(ratios: dict, floors: dict, sizes: dict) -> str:
     return "\n".join(lines)
 
 
-def targets(ratios: dict, comp: dict, mem: dict, scale: dict, bmem: dict) -> list[str]:
+def targets(ratios: dict, comp: dict, mem: dict, scale: dict, bmem: dict,
+            start: dict) -> list[str]:
     """Each target of the speed work, met or missed, in one line."""
     consumer = ratios["cdcxml, consumer contract"]
     fifty = ratios["cdcxml, 50-assert contract"]
+    xsd = ratios["lxml XMLSchema (full XSD)"]
     mem_ratio = mem["cdcxml"] / mem["parse"]
     speedup = scale["jobs 2"] / scale["jobs 1"]
     growth = bmem["thrice"] / bmem["once"]
+    version = start["cdcxml --version"]
+    one = start["cdcxml validate, one small document"]
     checks = [
-        (consumer["small"] <= 2.0, f"consumer contract on small docs ≤ 2.0× parse: {consumer['small']:.2f}×"),
+        (consumer["small"] <= 1.5, f"consumer contract on small docs ≤ 1.5× parse: "
+                                   f"{consumer['small']:.2f}×"),
+        (consumer["small"] < xsd["small"], f"consumer contract on small docs below lxml's full "
+                                           f"XSD validation: {consumer['small']:.2f}× against "
+                                           f"{xsd['small']:.2f}×"),
         (fifty["small"] <= 5.0, f"50-assert contract on small docs ≤ 5×: {fifty['small']:.2f}×"),
         (consumer["large"] <= 2.5, f"large doc ≤ 2.5× parse: {consumer['large']:.2f}×"),
         (mem_ratio <= 1.2, f"peak memory on the large doc ≤ 1.2× the parsed tree: {mem_ratio:.2f}× "
                            f"({mem['cdcxml'] // 1024} MiB vs {mem['parse'] // 1024} MiB; "
                            f"interpreter alone {mem['interpreter'] // 1024} MiB)"),
-        (speedup >= 1.7, f"batch on two cores ≥ 1.7× one core: {speedup:.2f}× "
-                         f"({scale['jobs 1']:,.0f} → {scale['jobs 2']:,.0f} docs/s)"),
+        (speedup >= 1.8, f"batch on two cores ≥ 1.8× one core: {speedup:.2f}× "
+                         f"({scale['jobs 1']:,.0f} → {scale['jobs 2']:,.0f} docs/s, wall-clock "
+                         "on cores other work shares)"),
         (growth <= 1.1, f"batch memory flat: peak of the batch's processes {bmem['once'] // 1024} "
                         f"MiB over the corpus once, {bmem['thrice'] // 1024} MiB over it three "
                         "times"),
         (comp["consumer cold"] <= 10, f"compile the consumer contract ≤ 10 ms: "
                                       f"{comp['consumer cold']:.1f} ms"),
         (comp["consumer cached"] <= 1, f"cached compile ≤ 1 ms: {comp['consumer cached']:.3f} ms"),
+        (version[0] <= 0.12, f"`cdcxml --version` ≤ 0.12 s wall: {version[0]:.3f} s "
+                             f"({version[1]:.3f} s CPU)"),
+        (one[0] <= 0.25, f"`cdcxml validate` of one small document ≤ 0.25 s wall: {one[0]:.3f} s "
+                         f"({one[1]:.3f} s CPU)"),
     ]
     return [f"- {'met' if ok else '**missed**'}: {text}" for ok, text in checks]
 
 
-def why(ratios: dict) -> str:
+def floor_parts(folder: Path) -> dict[str, float]:
+    """CPU time of the XPath evaluations a document that holds costs, on already-parsed small
+    documents, as ratios to lxml's parse of the same documents."""
+    consumer = load_contract(folder / "consumer.sch")
+    compiled = consumer.compiled()
+    datas = [p.read_bytes() for p in sorted((folder / "small").glob("*.xml"))]
+    trees = [xmlio.parse_bytes(d) for d in datas]
+    parse = cpu(over(datas, etree.fromstring), 3)
+    out = {"precheck": cpu(lambda: [compiled.precheck(t) for t in trees], 3) / parse}
+    if compiled.fired is not None:
+        out["fired"] = cpu(lambda: [compiled.fired(t) for t in trees], 3) / parse
+    out["flagged"] = sum(1 for t in trees if compiled.precheck(t)) / len(trees)
+    return out
+
+
+def why(ratios: dict, parts: dict) -> str:
     """What the figures say about the ratios that stay above their targets."""
     parse = ratios["cdcxml hardened parse alone (xmlio)"]
     consumer = ratios["cdcxml, consumer contract"]
+    xsd = ratios["lxml XMLSchema (full XSD)"]
+    xpaths = parts["precheck"] + parts.get("fired", 0.0)
     return textwrap.fill(
-        "Where the time goes. cdcxml's hardened parse alone costs "
-        f"{parse['small']:.2f}× lxml's parse on small documents ({parse['large']:.2f}× on the large "
-        "one): it reads the bytes itself, checks the encoding declaration and refuses DOCTYPEs "
-        "before libxml2 sees them (docs/safety.md), which a bare parse does not. Checking is the "
-        f"rest: {consumer['small'] - parse['small']:.2f}× of parse time on small documents for the "
-        "consumer contract. Documents that hold are settled by one XPath (the pre-check) instead "
-        "of an XSLT transform, whose fixed cost in libxslt is larger than parsing a small "
-        "document; documents with a finding run the transform too, for the findings' text and "
-        "locations. At 3% broken products nearly every medium document has a finding, so there "
-        "the pre-check is pure cost and the transform's per-node work shows. The 50-assert "
-        "contract evaluates 50 XPath tests per product in libxml2, "
-        "which no compilation strategy avoids; lxml.isoschematron on the same contract is the "
-        "comparison that measures the compiler. Batch scaling is wall-clock time on two cores "
-        "that other work shares, and the parent process (listing, unpickling, writing) takes "
-        "part of one core; on an idle machine the same run has measured 1.9×. Memory is flat "
-        "because reports stream out and the summary keeps counts per consumer and assertion, "
-        "not per document.", width=100) + "\n"
+        "Where the time goes, for the consumer contract on small documents, in units of lxml's "
+        f"parse: the hardened parse costs {parse['small']:.2f} (the encoding declaration, the "
+        "DOCTYPE verdict, the count limits and the Python around libxml2's parse). A document "
+        "that holds is settled by one XPath, the pre-check, instead of an XSLT transform; "
+        f"libxml2 alone takes {parts['precheck']:.2f} to evaluate it on the parsed documents "
+        "(every assert's test is a child step, a node-set per product), and the vacuity "
+        f"check's XPath (did each pattern match anything) {parts.get('fired', 0.0):.2f}. "
+        f"Those evaluations alone put the contract at {parse['small'] + xpaths:.2f} before "
+        "any of cdcxml's Python runs, against the target of 1.5 and lxml's full XSD validation "
+        f"at {xsd['small']:.2f}, whose validator walks the tree once in C without building "
+        "node-sets: that is the floor of evaluating Schematron with libxml2's XPath, and the "
+        f"rest of the {consumer['small']:.2f} is the {parts['flagged']:.0%} of documents with a "
+        "finding, which run the XSLT transform (about 40 µs each, a third of it lxml calling "
+        "cdcxml's Python location function) and build findings, plus the reports. The 50-assert "
+        "contract evaluates 50 XPath tests per product in libxml2, which no compilation "
+        "strategy avoids; lxml.isoschematron on the same contract is the comparison that "
+        "measures the compiler. Batch scaling is wall-clock time on two cores that other work "
+        "shares; \"Batch at scale\" below counts the CPU of each run's processes, which says "
+        "what two idle cores give. Memory is flat because reports stream out and the summary "
+        "keeps counts per consumer and assertion, not per document.", width=100) + "\n"
 
 
 def write_readme(section: str) -> None:
@@ -296,6 +332,8 @@ def main() -> None:
     print(f"corpora in {folder}", flush=True)
     ratios, floors = measure_corpora(folder, args.quick)
     comp = compile_times(folder)
+    parts = floor_parts(folder)
+    start_up = startup.measure()
     mem = memory(folder)
     scale = scaling(folder)
     bmem = batch_memory(folder)
@@ -319,8 +357,11 @@ def main() -> None:
         f"{comp['fifty cold']:.1f} ms ({comp['fifty cached']:.3f} ms cached).")
     section = "\n\n".join([
         HEADING, textwrap.fill(intro, width=100), table(ratios, floors, sizes),
-        textwrap.fill(compiled, width=100), "Targets:",
-        "\n".join(targets(ratios, comp, mem, scale, bmem)), why(ratios).rstrip("\n"),
+        textwrap.fill(compiled, width=100),
+        "Start-up (`bench/startup.py`, best of ten, wall-clock and CPU of the process):",
+        startup.table(start_up), "Targets:",
+        "\n".join(targets(ratios, comp, mem, scale, bmem, start_up)),
+        why(ratios, parts).rstrip("\n"),
     ]) + "\n"
     print()
     print(section)

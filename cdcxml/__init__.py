@@ -8,18 +8,32 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .checking import validate  # noqa: E402
-from .contract import Contract, Interaction, load_contract  # noqa: E402
-from .errors import CdcxmlError, SchematronError  # noqa: E402
-from .results import (  # noqa: E402
-    ContractReport,
-    DocumentReport,
-    Finding,
-    Location,
-    Summary,
-    XsdReport,
-)
-from .verify import verify  # noqa: E402
+# The public names, imported on first use: ``import cdcxml`` (and so every command, even
+# ``cdcxml --version``) does not pay for the HTTP client ``verify`` needs, or the engine.
+_EXPORTS = {
+    "validate": "checking",
+    "Contract": "contract", "Interaction": "contract", "load_contract": "contract",
+    "CdcxmlError": "errors", "SchematronError": "errors",
+    "ContractReport": "results", "DocumentReport": "results", "Finding": "results",
+    "Location": "results", "Summary": "results", "XsdReport": "results",
+    "verify": "verify",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "CdcxmlError",

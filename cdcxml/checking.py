@@ -12,6 +12,7 @@ runs ``phase`` on every document, as the ``--phase`` option says.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from lxml import etree
 from . import xmlio
 from .contract import Contract
 from .errors import CdcxmlError, InputError, RunError
+from .fsutil import walk_files
 from .interactions import NO_HINTS, Hints, run_contract
 from .interactions import unanswered as no_consumer
 from .limits import settle
@@ -63,16 +65,12 @@ def document_paths(inputs: Iterable[str | Path]) -> Iterator[str]:
         if name == "-":
             yield name
             continue
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in DOCUMENT_SUFFIXES
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
+        if os.path.isdir(name):
+            found = [f for f in walk_files(name)
+                     if f.lower().endswith(DOCUMENT_SUFFIXES) and os.path.isfile(f)]
             if not found:
                 raise InputError("no documents (*.xml) in this directory", path=name)
-            yield from (str(f) for f in found)
+            yield from found
         else:
             yield name
 

@@ -105,6 +105,7 @@ class Contract:
         self.sha256 = hashlib.sha256(source).hexdigest()
         self._params = dict(params or {})
         self._compiled: dict[tuple[str | None, bool, bool], object] = {}
+        self._held: dict[str | None, ContractReport] = {}  # the report of a document that holds
         self.strict = False  # refuse what ISO forbids instead of running it with a warning
 
     # -- metadata -------------------------------------------------------------------------------
@@ -198,6 +199,11 @@ class Contract:
         if strict:
             findings = (*(envelope_findings(self.info, tree) if envelope else ()), *findings,
                         *vacuous_findings(outcome, tree))
+        if not findings and not svrl:  # a document that holds: one report serves them all
+            held = self._held.get(phase)
+            if held is None:
+                held = self._held[phase] = ContractReport(self.consumer, self.name, (), phase)
+            return held
         document = etree.tostring(outcome.svrl()) if svrl else None
         return ContractReport(self.consumer, self.name, findings, phase, svrl=document)
 
@@ -219,9 +225,11 @@ def _source(doc) -> bytes | None:
 def envelope_findings(info: ContractInfo, tree: etree._ElementTree) -> tuple[Finding, ...]:
     """An ``envelope`` finding when the document is a SOAP envelope of a version the contract's
     requests do not speak (a SOAP 1.2 reply to a consumer that sends SOAP 1.1)."""
-    got = envelope_version(tree)
     spoken = {i.request.soap_version for i in info.interactions}
-    if got is None or not spoken or None in spoken or got in spoken:
+    if not spoken or None in spoken:
+        return ()
+    got = envelope_version(tree)
+    if got is None or got in spoken:
         return ()
     expected = " or ".join(sorted(v for v in spoken if v))
     root = tree.getroot()

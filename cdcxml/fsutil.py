@@ -97,3 +97,43 @@ def contained_path(target: str | Path, folder: str | Path, *, what: str, path: s
         raise (error or InputError)(f"{what} of {str(target)!r} refused: it leaves the folder "
                                     f"{Path(folder).name}/", path=path, line=line)
     return Path(target).resolve()
+
+
+def walk_files(root: str | Path) -> list[str]:
+    """Every entry under the folder ``root`` that is not a folder, hidden files and folders left
+    out, spelled as ``root/...`` (as ``Path(root) / ...`` spells it) and sorted part by part as
+    paths sort. Links to folders are not followed.
+
+    One ``os.walk``: for a folder of many documents this costs a fraction of ``Path.rglob``.
+    """
+    top = str(Path(root))
+    prefix = "" if top == "." else top
+    found = []
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel = folder[len(top):].lstrip(os.sep)
+        base = os.path.join(prefix, rel) if rel else prefix
+        found.extend(os.path.join(base, f) if base else f for f in files if not f.startswith("."))
+    found.sort(key=lambda name: name.split(os.sep))
+    return found
+
+
+_real_folders: dict[str, str] = {}
+
+
+def file_uri(path: str) -> str:
+    """The ``file:`` URI of a file by its real path (as ``Path(path).resolve().as_uri()``), each
+    folder's real path worked out once: resolving every document of a large folder anew costs
+    more than checking it."""
+    from urllib.parse import quote_from_bytes
+
+    folder, name = os.path.split(path)
+    real = _real_folders.get(folder)
+    if real is None:
+        if len(_real_folders) > 4096:
+            _real_folders.clear()
+        real = _real_folders[folder] = str(Path(folder or ".").resolve())
+    full = os.path.join(real, name)
+    if not name or name in (".", "..") or os.path.islink(full):
+        return Path(path).resolve().as_uri()
+    return "file://" + quote_from_bytes(os.fsencode(full))

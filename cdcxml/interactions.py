@@ -24,6 +24,7 @@ an interaction that does not say keeps running on every document (and vacuity ju
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlparse
@@ -231,9 +232,17 @@ def check_contract(contract: Contract, tree: etree._ElementTree,
                                       not_applicable=choice.reason))
             continue
         report = contract.validate(tree, phase=choice.phase, svrl=svrl)
-        out.append(replace(report, phase=report.phase or choice.phase or _default(contract),
-                           chosen_by=choice.reason))
+        phase = report.phase or choice.phase or _default(contract)
+        if report.findings or report.svrl is not None:
+            out.append(replace(report, phase=phase, chosen_by=choice.reason))
+        else:  # a document that holds: the same report as every other one that holds
+            out.append(_holds(report, phase, choice.reason))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _holds(report: ContractReport, phase: str | None, reason: str | None) -> ContractReport:
+    return replace(report, phase=phase, chosen_by=reason)
 
 
 def _default(contract: Contract) -> str | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from .errors import ConfigError, InputError, ParserMemoryError, UnsafeXMLError, XMLSyntaxError
+from .fsutil import file_uri
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ _ALLOWED_ENCODINGS = frozenset(
         "iso-8859-1", "latin-1", "latin1", "iso-8859-15", "windows-1252", "cp1252",
     }
 )
+_ALLOWED_ASCII = frozenset(e.encode("ascii") for e in _ALLOWED_ENCODINGS)
 _UTF16 = frozenset({"utf-16", "utf-16le", "utf-16be", "utf16"})
 # The encoding declaration: read whole (libxml2 reads it whole), however much white space it holds.
 _DECL = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -149,7 +151,13 @@ _UCS4 = frozenset({b"\0\0\0<", b"<\0\0\0", b"\0\0<\0", b"\0<\0\0"})
 
 def _check_encoding(data: bytes, name: str) -> str | None:
     """Refuse an encoding off the list, decided as libxml2 decides it; return the detected one."""
-    if data[:1] == b"<" and data[1:2] != b"\0" and data[:5] != b"<?xml":
+    if data[:5] == b"<?xml":  # the common start: no byte order mark, an 8-bit encoding
+        match = _DECL.match(data)
+        if match is None or match.group(1).lower() in _ALLOWED_ASCII:
+            return None
+        raise UnsafeXMLError(f"encoding {match.group(1).decode('ascii').lower()!r} is not allowed",
+                             path=name)
+    if data[:1] == b"<" and data[1:2] != b"\0":
         return None  # no byte order mark and no declaration: UTF-8 by definition
     detected = _detect(data)
     if detected in ("ucs-4", "ebcdic"):
@@ -229,6 +237,9 @@ def _check_doctype(dtd: etree.DTD, parser: etree.XMLParser, data: bytes, name: s
                 path=name, line=entry.line or None)
 
 
+_WIDE_STARTS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 class _Counter:
     """A parser target that counts what a document holds, building no tree, and stops at a limit."""
 
@@ -264,23 +275,32 @@ class _Refused(Exception):
     pass
 
 
-@functools.lru_cache(maxsize=8)
-def _long_tag_run(limits: Limits) -> int:
-    # An attribute takes at least 5 bytes (' a=""') and a namespace declaration 11 (' xmlns:a=""'),
-    # and no '<' can occur inside a tag: a tag over a limit needs this long a run without '<'.
-    return min(5 * limits.max_attributes, 11 * limits.max_namespaces)
+_tag_bounds: tuple[Limits, int, re.Pattern[bytes]] | None = None
 
 
-@functools.lru_cache(maxsize=8)
-def _long_tag(limits: Limits) -> re.Pattern[bytes]:
-    return re.compile(rb"<[^<]{%d}" % _long_tag_run(limits))
+def _long_tag(limits: Limits) -> tuple[int, re.Pattern[bytes]]:
+    """How long a run without '<' a tag over a limit needs, and the pattern that finds one.
+
+    An attribute takes at least 5 bytes (' a=""') and a namespace declaration 11 (' xmlns:a=""'),
+    and no '<' can occur inside a tag. Kept for the last limits asked about: this runs for every
+    document, and hashing the limits would cost more than the check.
+    """
+    global _tag_bounds
+    found = _tag_bounds
+    if found is None or found[0] is not limits:
+        run = min(5 * limits.max_attributes, 11 * limits.max_namespaces)
+        found = _tag_bounds = (limits, run, re.compile(rb"<[^<]{%d}" % run))
+    return found[1], found[2]
 
 
 def _check_counts(data: bytes, name: str, limits: Limits) -> None:
     """Enforce the count limits; cheap upper bounds on the bytes spare the exact pass."""
-    wide = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\0" in data[:4]
-    if not wide and data.count(b"<") <= limits.max_elements and (
-            len(data) <= _long_tag_run(limits) or not _long_tag(limits).search(data)):
+    run, long_tag = _long_tag(limits)
+    size = len(data)
+    # An element takes at least 4 bytes ('<a/>'): a short document cannot hold too many.
+    if data[:2] not in _WIDE_STARTS and b"\0" not in data[:4] and (
+            size <= 4 * limits.max_elements or data.count(b"<") <= limits.max_elements) and (
+            size <= run or not long_tag.search(data)):
         return
     counter = _Counter(limits, name)
     parser = etree.XMLParser(target=counter, huge_tree=limits.huge, **_PARSER_OPTIONS)
@@ -361,9 +381,8 @@ def read_bytes(path: str | Path, *, limits: Limits | None = None) -> bytes:
     if name == "-":
         data = _read_capped(sys.stdin.buffer, limits.max_bytes)
     else:
-        p = Path(path)
         try:
-            with p.open("rb") as fh:
+            with open(path, "rb") as fh:
                 data = _read_capped(fh, limits.max_bytes)
         except IsADirectoryError as err:
             raise InputError("is a directory", path=name) from err
@@ -411,7 +430,7 @@ def parse_file(path: str | Path, *, limits: Limits | None = None) -> etree._Elem
     """Read and parse an XML file (or ``-`` for standard input) safely."""
     name = str(path)
     data = read_bytes(path, limits=limits)
-    base = None if name == "-" else Path(path).resolve().as_uri()
+    base = None if name == "-" else file_uri(name)
     return parse_bytes(data, name, base_url=base, limits=limits)
 
 

@@ -232,3 +232,40 @@ def test_batch_passes_the_examples_own_responses():
     result = cdcxml("batch", "-j", "1", "-c", CONTRACTS, RESPONSES / "v1.xml",
                     RESPONSES / "soap" / "v1.xml")
     assert result.exit_code == 0, result.output
+
+
+MIXED = b"""<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt">
+  <sch:ns prefix="p" uri="urn:example.com:productsearch:products"/>
+  <sch:pattern id="names"><sch:rule context="p:Product | //p:Name">
+    <sch:assert test="true()">x</sch:assert></sch:rule></sch:pattern>
+  <sch:pattern id="plain"><sch:rule context="Product">
+    <sch:assert test="true()">x</sch:assert></sch:rule></sch:pattern>
+  <sch:pattern id="paths"><sch:rule context="p:Products/p:Product">
+    <sch:assert test="true()">x</sch:assert></sch:rule></sch:pattern>
+</sch:schema>"""
+
+
+@pytest.mark.parametrize("document", sorted(RESPONSES.glob("*.xml")), ids=lambda p: p.name)
+def test_patterns_found_by_element_name_fire_as_their_xpath_says(document):
+    """A context of element names is answered by lxml's iter: the same patterns are silent as
+    with the XPath, on every example response and on one that holds no product."""
+    contract = contract_from_bytes(MIXED, name="mixed").requiring_match()
+    one = contract_from_bytes(MIXED.replace(b' id="paths"', b' id="p2"').replace(
+        b"p:Products/p:Product", b"p:Product"), name="names-only").requiring_match()
+    for c in (contract, one):
+        compiled = c.compiled()
+        assert compiled.fired is not None
+        tree = etree.parse(str(document))
+        empty = etree.ElementTree(etree.fromstring(
+            b'<Products xmlns="urn:example.com:productsearch:products"/>'))
+        for t in (tree, empty):
+            by_names = compiled._silent_by_xpath(t)
+            names, compiled.fired_names = compiled.fired_names, None
+            try:
+                assert compiled._silent_by_xpath(t) == by_names
+            finally:
+                compiled.fired_names = names
+    assert contract.compiled().fired_names is None  # a path is not an element name
+    assert one.compiled().fired_names is not None
+    assert [f.id for f in one.validate(empty).findings if f.kind == "vacuous"] == ["names", "plain",
+                                                                                   "p2"]

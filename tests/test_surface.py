@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from lxml import etree
 
@@ -33,7 +34,7 @@ def test_contract_commands_take_dash_c_and_name_every_source_kind_in_their_help(
 
 
 def test_every_command_has_quiet_and_verbose():
-    for name in main.commands:
+    for name in main.list_commands(click.Context(main)):
         text = cli(name, "--help").output
         assert "-q, --quiet" in text and "-v, --verbose" in text, name
 

@@ -14,6 +14,7 @@ import glob
 import gzip
 import json
 import lzma
+import os
 import tarfile
 import time
 import zipfile
@@ -24,6 +25,7 @@ from urllib.parse import urlparse
 
 from .. import xmlio
 from ..errors import CdcxmlError
+from ..fsutil import walk_files
 
 DOCUMENT_SUFFIXES = (".xml", ".soap")
 ZIP_SUFFIXES = (".zip",)
@@ -85,8 +87,7 @@ class Capture:
 
 
 def _has_suffix(name: str, suffixes: tuple[str, ...]) -> bool:
-    lower = name.lower()
-    return any(lower.endswith(s) for s in suffixes)
+    return name.lower().endswith(suffixes)
 
 
 def is_container(name: str) -> bool:
@@ -127,16 +128,15 @@ def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIM
 
 
 def _directory(root: Path, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:
-    found = sorted(
-        f for f in root.rglob("*")
-        if not any(part.startswith(".") for part in f.relative_to(root).parts)
-        and (_has_suffix(f.name, DOCUMENT_SUFFIXES) or is_container(f.name))
-        and not f.is_dir()
-    )
+    found = [f for f in walk_files(root)
+             if _has_suffix(os.path.basename(f), DOCUMENT_SUFFIXES) or is_container(f)]
     if not found:
         yield Capture(str(root), error="no documents (*.xml, *.soap, archives, HAR) in this directory")
     for f in found:
-        yield from _file(f, str(f), limits, read)
+        if is_container(f):
+            yield from _file(Path(f), f, limits, read)
+        else:
+            yield Capture(f, path=f)
 
 
 def _file(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:

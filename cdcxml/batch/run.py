@@ -24,7 +24,7 @@ from ..results import (
     XsdReport,
 )
 from .inputs import DEFAULT_LIMITS, ArchiveLimits, Capture, captures
-from .workers import Spec, local_pool, run_here, run_in_executor
+from .workers import Spec, forking_here, local_pool, run_forked, run_here, run_in_executor
 
 CHUNK_SIZE = 64
 UNREADABLE_KEPT = 100
@@ -47,6 +47,8 @@ def check_all(paths: Iterable[str | Path], spec: Spec, *, jobs: int = 1,
         yield from _on_dask(scheduler, spec, items, chunk_size)
     elif jobs <= 1:
         yield from run_here(spec, items, chunk_size=chunk_size)
+    elif forking_here():
+        yield from run_forked(spec, items, jobs=jobs, chunk_size=chunk_size)
     else:
         with local_pool(spec, jobs) as pool:
             try:

@@ -11,11 +11,12 @@ import dataclasses
 import hashlib
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
@@ -25,6 +26,7 @@ from lxml import etree
 from ..checking import DocumentCheck, compile_all, contract_prefixes
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
+from ..fsutil import file_uri
 from ..interactions import Hints
 from ..limits import settle
 from ..limits.guard import Budget
@@ -107,7 +109,8 @@ class Checker:
             self._xsd = xsd_check(load_xsd(spec.xsd, allow=spec.xsd_allow),
                                   prefixes=contract_prefixes(self.contracts))
         self.document = DocumentCheck(tuple(self.contracts), spec.phase,
-                                      xsd=self.xsd if self._xsd is not None else None)
+                                      xsd=self.xsd if self._xsd is not None else None,
+                                      hints=Hints(self.phase, self.interaction, None, None))
 
     def xsd(self, tree: etree._ElementTree) -> XsdReport:
         """The XSD's verdict on the message a document carries (a fault: the envelope schema's)."""
@@ -132,11 +135,14 @@ class Checker:
                 data = err
             base = None
             if capture.path and capture.path != "-":
-                base = Path(capture.path).resolve().as_uri()
-            # A HAR entry recorded the request: its SOAPAction and path tell the interaction.
-            hints = Hints(self.phase, self.interaction, capture.soap_action, capture.request_path)
-            report = dataclasses.replace(self.document, hints=hints).read(capture.name, data,
-                                                                          base_url=base)
+                base = file_uri(capture.path)
+            document = self.document
+            if capture.soap_action is not None or capture.request_path is not None:
+                # A HAR entry recorded the request: its SOAPAction and path tell the interaction.
+                hints = Hints(self.phase, self.interaction, capture.soap_action,
+                              capture.request_path)
+                document = dataclasses.replace(document, hints=hints)
+            report = document.read(capture.name, data, base_url=base)
             if report.error is not None and capture.url:
                 # NAME#N alone does not say which exchange it was: the entry's URL does.
                 report = dataclasses.replace(report, error=f"response to {capture.url}: "
@@ -276,6 +282,48 @@ def run_in_executor(executor: Executor, spec: Spec | None, captures: Iterable[Ca
         return executor.submit(check_chunk, group, spec)
 
     return ordered_results(submit, chunks(captures, size=chunk_size), in_flight=in_flight)
+
+
+def run_forked(spec: Spec, captures: Iterable[Capture], *, jobs: int, chunk_size: int
+               ) -> Iterator[DocumentReport]:
+    """Check captures on ``jobs`` workers forked from this process, in input order.
+
+    Each worker inherits the contracts this process compiled, reads and checks whole chunks, and
+    is itself the guarded process of the spec's budget: a document's check crosses one process
+    boundary, whether limits are set or not. A runaway check is its document's error and the
+    chunk goes on in a fresh worker. Workers are forked before any thread of this run starts.
+    """
+    checker = checker_for(spec)
+    budget = spec.budget
+    fn = checker.check_bounded if budget.active else checker.check
+    maps = [GuardedMap(fn, budget, forked=True) for _ in range(jobs)]
+    free: queue.SimpleQueue[GuardedMap] = queue.SimpleQueue()
+    try:
+        for guarded in maps:
+            guarded.start()
+            free.put(guarded)
+
+        def work(group: list[Capture]) -> list[DocumentReport]:
+            guarded = free.get()
+            try:
+                answers = guarded.map(group)
+            finally:
+                free.put(guarded)
+            return [settle(a, c.name, None,
+                           lambda reason, name=c.name: DocumentReport(name, error=reason))
+                    for c, a in zip(group, answers, strict=True)]
+
+        with ThreadPoolExecutor(jobs, thread_name_prefix="cdcxml-batch") as threads:
+            yield from ordered_results(lambda group: threads.submit(work, group),
+                                       chunks(captures, size=chunk_size), in_flight=jobs * 4)
+    finally:
+        for guarded in maps:
+            guarded.close()
+
+
+def forking_here() -> bool:
+    """True when this process may fork its batch workers itself (POSIX, no other thread)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def run_here(spec: Spec, captures: Iterable[Capture], *, chunk_size: int = 64

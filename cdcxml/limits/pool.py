@@ -39,10 +39,11 @@ class GuardedMap:
     """
 
     def __init__(self, fn: Callable[[Any], Any], budget: Budget, *,
-                 flush_seconds: float = FLUSH_SECONDS):
+                 flush_seconds: float = FLUSH_SECONDS, forked: bool = False):
         self.fn = fn
         self.budget = budget
-        self.guarded = budget.active and available()
+        # ``forked``: in a worker even without a limit (a worker of a parallel run).
+        self.guarded = (budget.active or forked) and available()
         self.flush_seconds = flush_seconds
         self._pid: int | None = None
         self._conn = None
@@ -56,6 +57,11 @@ class GuardedMap:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def start(self) -> None:
+        """Fork the worker now (else at the first :meth:`map`)."""
+        if self.guarded and self._pid is None:
+            self._start()
 
     def close(self) -> None:
         """Stop the worker."""

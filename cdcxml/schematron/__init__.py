@@ -13,7 +13,7 @@ from .compile import Compiler
 from .lenient import Lenience, Leniency
 from .load import load
 from .model import Pattern, Phase, Schema
-from .precheck import fired, precheck
+from .precheck import fired, fired_names, precheck
 from .run import Compiled, Outcome
 
 __all__ = ["Compiled", "Leniency", "Outcome", "Schema", "compile_schematron", "parse_schematron",
@@ -82,6 +82,8 @@ def compile_schematron(source: bytes, *, path: Path | None = None, phase: str | 
         compiled.precheck = precheck(schema, phase_obj, patterns)
         if compiled.precheck is not None:
             compiled.fired = fired(patterns)
+            if compiled.fired is not None:
+                compiled.fired_names = fired_names(patterns)
     _CACHE[key] = compiled
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)

@@ -10,6 +10,8 @@ the stylesheet; a document the pre-check flags runs the stylesheet too, which re
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from . import xpath
@@ -73,6 +75,36 @@ def fired(patterns: list[Pattern]) -> etree.XPath | None:
                            namespaces=ns or None)
     except etree.XPathSyntaxError:
         return None
+
+
+_ELEMENT_NAME = re.compile(rf"(?://)?(?:({xpath.NCNAME}):)?({xpath.NCNAME})")
+
+
+def fired_names(patterns: list[Pattern]) -> tuple[tuple[str, ...] | None, ...] | None:
+    """The element names (Clark) each pattern's required rules match, None for a pattern that
+    requires nothing; None when some required rule's context is more than element names.
+
+    Where it is not None it says what :func:`fired` says, without an XPath: a pattern fired when
+    the document holds an element of one of its names, which lxml finds by ``iter``.
+    """
+    out: list[tuple[str, ...] | None] = []
+    for pattern in patterns:
+        names: list[str] = []
+        for rule in pattern.required_rules:
+            bound = dict(rule.ns)
+            for alt in xpath.split_union(rule.context):
+                m = _ELEMENT_NAME.fullmatch(alt.strip())
+                if m is None:
+                    return None
+                prefix, local = m.groups()
+                if prefix is None:
+                    names.append(local)
+                elif prefix in bound:
+                    names.append(f"{{{bound[prefix]}}}{local}")
+                else:
+                    return None
+        out.append(tuple(names) if names else None)
+    return tuple(out)
 
 
 def _bind(ns: dict[str, str], bindings) -> bool:

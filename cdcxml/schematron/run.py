@@ -27,6 +27,11 @@ def _normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+def _string(el: etree._Element) -> str:
+    """The XPath string value of an element: its descendant text, comments and PIs left out."""
+    return "".join(el.itertext())
+
+
 class Locator:
     """Turns a node handed to ``cdcr:locate`` into its XPath (with the schema's prefixes) and line."""
 
@@ -246,6 +251,10 @@ class Compiled:
             self.xslt = etree.XSLT(tree, access_control=access, extensions=extensions)
         except etree.XSLTParseError as err:
             raise _compile_error(err, plan, schema) from err
+        # The outcomes of the documents the pre-check settles: no finding (and every pattern
+        # fired), one object for all of them.
+        self.settled = Outcome((), _NO_OUTPUT, self, None)
+        self.settled_fired = Outcome((), _NO_OUTPUT, self, None, ())
 
     # extension functions ------------------------------------------------------------------------
     def _locate(self, _ctx, nodes, roots):
@@ -273,6 +282,8 @@ class Compiled:
     # running ------------------------------------------------------------------------------------
     precheck: etree.XPath | None = None  # set by compile_schematron when one XPath can tell
     fired: etree.XPath | None = None  # which patterns fire, where the pre-check settles a document
+    # Where every required rule's context is element names: those names, per pattern (precheck.py).
+    fired_names: tuple[tuple[str, ...] | None, ...] | None = None
     warnings: tuple = ()  # Leniency: what compile_schematron ran although ISO forbids it
 
     def run(self, tree: etree._ElementTree, *, silent: bool = False,
@@ -283,11 +294,13 @@ class Compiled:
         from a file is read again when its lines need it)."""
         if self.precheck is not None and not (silent and self.fired is None) \
                 and not self._flagged(tree):
-            quiet = self._silent_by_xpath(tree) if silent else None
+            if not silent:
+                return self.settled
+            quiet = self._silent_by_xpath(tree)
+            if quiet == ():
+                return self.settled_fired
             if quiet is not None:
                 return Outcome((), _NO_OUTPUT, self, None, quiet)
-            if not silent:
-                return Outcome((), _NO_OUTPUT, self, None)
         url = tree.docinfo.URL
         _state.main = _state.doc = url
         _state.pending = []
@@ -311,6 +324,12 @@ class Compiled:
                      if p.required_rules and i not in hit)
 
     def _silent_by_xpath(self, tree: etree._ElementTree) -> tuple[int, ...] | None:
+        names = self.fired_names
+        if names is not None:  # contexts that are element names: lxml finds one without XPath
+            root = tree.getroot()
+            quiet = [i for i, tags in enumerate(names)
+                     if tags is not None and next(root.iter(*tags), None) is None]
+            return tuple(quiet) if quiet else ()
         try:
             digits = str(self.fired(tree))
         except etree.XPathError:
@@ -338,15 +357,14 @@ class Compiled:
             diagnostics, properties, message = [], [], ""
             for child in f:
                 if child.tag == R + "t":
-                    message = _normalize(child.xpath("string()"))
+                    message = _normalize(_string(child))
                 elif child.tag == R + "d":
                     d = plan.diagnostics[int(child.get(R + "i"))]
-                    diagnostics.append(results.Diagnostic(d.id, _normalize(child.xpath("string()")),
-                                                          d.text.lang))
+                    diagnostics.append(results.Diagnostic(d.id, _normalize(_string(child)), d.text.lang))
                 elif child.tag == R + "pr":
                     p = plan.properties[int(child.get(R + "i"))]
-                    properties.append(results.Property(p.id, _normalize(child.xpath("string()")),
-                                                       p.role, p.scheme))
+                    properties.append(results.Property(p.id, _normalize(_string(child)), p.role,
+                                                       p.scheme))
             out.append(results.Finding(
                 kind=a.kind, id=a.id, pattern=pattern.id, context=rule.context, test=a.test,
                 message=message, location=location, role=a.role or rule.role,

@@ -10,8 +10,6 @@ that names the folder).
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
-import importlib.resources
 import os
 import re
 import shutil
@@ -19,6 +17,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -28,6 +27,9 @@ from ..contract import CDC_NS, load_contract
 from ..errors import ContractError, InputError, RepositoryError
 from ..fsutil import within
 from .files import local_contracts
+
+if TYPE_CHECKING:
+    import importlib.metadata
 
 CACHE_DIR_NAME = ".cdcxml-cache"
 ENTRY_POINT_GROUP = "cdcxml.contracts"
@@ -299,6 +301,7 @@ def resolve_git(spec: GitSpec, *, source: str, cache: Path, commit: str | None =
 def resolve_installed(provider: str | None = None, *,
                       source: str | None = None) -> list[ResolvedSource]:
     """Every installed contract package (entry point group ``cdcxml.contracts``) for a provider."""
+    import importlib.metadata  # only here: it costs every command's start
 
     text = source or installed_source(provider)
     found = []
@@ -321,6 +324,8 @@ def resolve_installed(provider: str | None = None, *,
 
 
 def _entry_point_folder(ep: importlib.metadata.EntryPoint) -> Path:
+    import importlib.resources
+
     owner = ep.dist.name if ep.dist else ep.value
     try:
         if ep.attr:

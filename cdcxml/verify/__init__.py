@@ -13,10 +13,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote as quote_url
-from xml.sax.saxutils import escape as xml_escape
 
-import requests
 from lxml import etree
 
 from .. import soap
@@ -24,8 +23,12 @@ from ..contract import Contract, Interaction, Request, State
 from ..errors import CdcxmlError, ConfigError
 from ..limits import guard
 from ..results import ContractReport, DocumentReport
-from .http import HttpResponse, TransportError, fetch, media_type
 from .settings import VerifySettings
+
+if TYPE_CHECKING:  # the HTTP client loads when a request is sent: other commands never pay for it
+    import requests
+
+    from .http import HttpResponse
 
 __all__ = ["ERROR", "FAILED", "PASSED", "InteractionResult", "Planned", "VerifySettings",
            "check_response", "plan_interactions", "request_headers", "request_url", "verify",
@@ -176,6 +179,8 @@ def plan_interactions(contracts: list[Contract], consumers: Iterable[str] | None
 
 
 def _run(plan, settings, session, budget, wsdl=None) -> Iterator[InteractionResult]:
+    import requests
+
     own = session is None
     sess = requests.Session() if own else session
     bounded = _Bounded(plan, budget) if budget.active and guard.available() else None
@@ -195,7 +200,7 @@ def _run(plan, settings, session, budget, wsdl=None) -> Iterator[InteractionResu
             sess.close()
 
 
-ContractRun = Callable[[Contract, Interaction, HttpResponse], ContractReport]
+ContractRun = Callable[[Contract, Interaction, "HttpResponse"], ContractReport]
 
 
 def _wsdl(settings: VerifySettings):
@@ -321,6 +326,8 @@ def _exchange(contract, interaction, base, values, settings, session, run) -> In
     url = request_url(settings.base_url, req.path)
     base = replace(base, url=url)
     headers = request_headers(interaction, req.body, settings.headers, request=req)
+    from .http import TransportError, fetch
+
     sent = fetch(req.method, url, session=session, body=req.body, headers=headers,
                  options=settings)
     if isinstance(sent, TransportError):
@@ -354,6 +361,8 @@ def substitute(request: Request, values: Mapping[str, str]) -> Request:
 
     body = request.body
     if body is not None:
+        from xml.sax.saxutils import escape as xml_escape  # it loads urllib.request
+
         body = fill(body.decode("utf-8"), lambda v: xml_escape(v, {'"': "&quot;"})).encode()
     return replace(
         request,
@@ -368,6 +377,8 @@ def _state_call(contract: Contract, state: State, action: str, settings: VerifyS
     """Set up or tear down one provider state: the values it returned, or what went wrong."""
     what = f"provider state {state.name!r}"
     verb = "set up" if action == "setup" else "torn down"
+    from .http import TransportError, fetch
+
     answer = fetch("POST", settings.state_url, session=session, options=settings,
                    json={"consumer": contract.consumer, "state": state.name,
                          "params": dict(state.params), "action": action})
@@ -417,6 +428,8 @@ def check_response(contract: Contract, interaction: Interaction, response: HttpR
         return replace(result, mismatches=tuple(mismatches),
                        report=ContractReport(contract.consumer, contract.name, (),
                                              interaction.phase))
+    from .http import media_type
+
     got_type = response.media_type
     if expected.content_type:
         if got_type != media_type(expected.content_type):
