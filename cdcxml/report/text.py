@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from ..analysis.mutate import KINDS
 from ..analysis.paths import display
 from ..analysis.results import (
     BOTH_ACCEPT,
@@ -267,6 +266,8 @@ def contrast_text(result: Contrast) -> str:
 
 def kind_letters(kinds) -> str:
     """``P C T`` for the kinds a consumer depends on a path by, ``.`` for none."""
+    from ..analysis.mutate import KINDS  # the mutations load the XSD reader: only obligations needs it
+
     return " ".join(KIND_LETTERS[k] for k in KINDS if k in kinds) or "."
 
 
