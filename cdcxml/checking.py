@@ -21,7 +21,7 @@ from lxml import etree
 
 from . import xmlio
 from .contract import Contract
-from .errors import CdcxmlError, InputError, RunError
+from .errors import CdcxmlError, ConfigError, InputError, RunError
 from .fsutil import walk_files
 from .interactions import NO_HINTS, Hints, run_contract
 from .interactions import unanswered as no_consumer
@@ -94,6 +94,15 @@ def fixed_phase(phase: str | None) -> PhaseChoice:
     return choose
 
 
+def require_contracts(contracts: Iterable) -> tuple:
+    """The contracts, as a tuple; none at all is a ``ConfigError``: a check that ran no contract
+    would report every document valid without having checked anything."""
+    contracts = tuple(contracts)
+    if not contracts:
+        raise ConfigError("no contract to check: give at least one contract")
+    return contracts
+
+
 def compile_all(contracts: Iterable[Contract], phase: str | None = None, *,
                 svrl: bool = False, strict: bool | None = None) -> list[Contract]:
     """Compile every contract now, so a broken one stops the run before any document is read.
@@ -119,6 +128,7 @@ def check_document(tree: etree._ElementTree, name: str, contracts: Sequence[Cont
     (:func:`cdcxml.interactions.choose_phases`, told by ``hints``), ``phase`` forcing one for all.
     With ``svrl`` each contract's report also carries its SVRL document.
     """
+    require_contracts(contracts)
     if phase is not None:
         hints = Hints(phase, hints.interaction, hints.soap_action, hints.path)
     reports = []
@@ -157,6 +167,9 @@ class DocumentCheck:
     xsd: XsdCheck | None = None
     svrl: bool = False
     hints: Hints = NO_HINTS
+
+    def __post_init__(self) -> None:
+        require_contracts(self.contracts)
 
     def tree(self, tree: etree._ElementTree, name: str) -> DocumentReport:
         """Check one parsed document."""
@@ -203,7 +216,12 @@ def check_documents(
         documents = [documents]
     if isinstance(contracts, Contract):
         contracts = [contracts]
-    check = DocumentCheck(tuple(contracts), phase, phases, xsd, svrl, hints)
+    check = DocumentCheck(tuple(contracts), phase, phases, xsd, svrl, hints)  # none: refused now
+    return _checked(documents, check, budget, stopped)
+
+
+def _checked(documents: Iterable[str | Path], check: DocumentCheck, budget: Budget,
+             stopped: list[str] | None) -> Iterator[DocumentReport]:
     with GuardedMap(check, budget) as guarded:
         for group in _groups(document_paths(documents), CHUNK if guarded.guarded else 1):
             items = [(name, _stdin() if name == "-" else None) for name in group]
@@ -261,7 +279,7 @@ def validate(
     if isinstance(documents, _ONE_DOCUMENT):
         documents = [documents]
     documents = list(documents)
-    contracts = _contracts(contracts)
+    contracts = list(require_contracts(_contracts(contracts)))
     if all(isinstance(d, str | Path) for d in documents):
         return check_documents(documents, contracts, phase=phase, xsd=xsd, budget=budget,
                                hints=hints)

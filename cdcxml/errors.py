@@ -39,6 +39,13 @@ class XMLSyntaxError(CdcxmlError, ValueError):
     """An XML input is not well-formed."""
 
 
+class DocumentError(CdcxmlError, ValueError):
+    """A document to analyse cannot be read or parsed: a failure of that document (exit 1), as
+    validate, contrast and batch count it, not a command that could not run."""
+
+    exit_code = 1
+
+
 class InputError(CdcxmlError, OSError):
     """An input could not be read (missing file, permission, directory)."""
 
@@ -109,3 +116,7 @@ class RecordError(CdcxmlError, ValueError):
 
 class TamperedRecordError(RecordError):
     """A record is not what was written: its digest or its place does not match its content."""
+
+
+class JsonError(CdcxmlError, ValueError):
+    """A JSON input (a record, a lock file, a HAR file, a provider-state reply) cannot be read."""

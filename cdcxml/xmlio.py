@@ -387,7 +387,7 @@ def read_bytes(path: str | Path, *, limits: Limits | None = None) -> bytes:
         except IsADirectoryError as err:
             raise InputError("is a directory", path=name) from err
         except FileNotFoundError as err:
-            raise InputError("no such file", path=name) from err
+            raise InputError("no such file or directory", path=name) from err
         except PermissionError as err:
             raise InputError("permission denied", path=name) from err
         except OSError as err:

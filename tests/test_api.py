@@ -177,3 +177,39 @@ def test_every_error_lives_in_errors_and_has_a_one_line_brief():
     err = errors.RunError("first\nsecond", path="doc.xml", line=3)
     assert err.brief == "doc.xml:3: first second"
     assert err.local == "line 3: first\nsecond"
+
+
+NO_CONTRACT = "no contract to check: give at least one contract"
+
+
+@pytest.mark.parametrize("contracts", [[], (), iter([])])
+def test_validate_with_no_contract_is_refused_not_green(contracts):
+    with pytest.raises(cdcxml.errors.ConfigError, match=NO_CONTRACT):
+        cdcxml.validate([GOOD], contracts)
+    with pytest.raises(cdcxml.errors.ConfigError, match=NO_CONTRACT):
+        cdcxml.validate(GOOD.read_bytes(), [])
+
+
+def test_every_checking_entry_point_refuses_no_contract():
+    from cdcxml.analysis.contrast import contrast
+    from cdcxml.analysis.impact import impact_of_documents, impact_of_schemas
+    from cdcxml.analysis.obligations import find_obligations
+    from cdcxml.batch.workers import Spec
+    from cdcxml.checking import DocumentCheck, check_document, check_documents
+    from cdcxml.xsd import load_xsd
+
+    xsd = load_xsd(Path("examples/productsearch/schemas/products-v1.xsd"))
+    sample = [("good.xml", xmlio.parse_file(GOOD))]
+    calls = [
+        lambda: check_documents([GOOD], []),
+        lambda: check_document(sample[0][1], "good.xml", []),
+        lambda: DocumentCheck(()),
+        lambda: contrast([GOOD], [], xsd),
+        lambda: impact_of_documents([], sample, sample),
+        lambda: impact_of_schemas([], sample, xsd, xsd),
+        lambda: find_obligations([], sample),
+        lambda: Spec.of([]),
+    ]
+    for call in calls:
+        with pytest.raises(cdcxml.errors.ConfigError, match=NO_CONTRACT):
+            call()

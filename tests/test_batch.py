@@ -164,7 +164,7 @@ def test_broken_containers_are_entries_and_the_run_goes_on(tmp_path):
     assert "not a readable zip archive" in docs["broken.zip"]["error"]
     assert "tar" in docs["broken.tar.gz"]["error"]
     assert "not a HAR file" in docs["broken.har"]["error"]
-    assert docs["gone.xml"]["error"] == "no such file"
+    assert docs["gone.xml"]["error"] == "no such file or directory"
     assert docs["ok.xml"]["valid"] is True
     # Named paths that are not there, or patterns that match nothing, are usage errors.
     for missing in ("missing.xml", "*.nothing"):

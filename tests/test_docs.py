@@ -40,10 +40,12 @@ def test_the_readme_test_command_is_the_script_ci_runs():
     assert done.returncode == 0, done.stderr
 
 
-def test_nothing_cites_a_design_file_the_repository_does_not_have():
-    done = subprocess.run(["git", "grep", "-n", "-E", r"DESIGN(\.md)? §"], cwd=ROOT,
-                          capture_output=True, text=True)
-    assert done.stdout == ""
+def test_every_markdown_file_the_project_cites_is_in_the_repository():
+    cited = subprocess.run(["git", "grep", "-h", "-o", "-E", r"[A-Za-z0-9_-]+\.md\b"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.split()
+    have = subprocess.run(["git", "ls-files", "*.md"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.split()
+    assert cited and set(cited) <= {Path(f).name for f in have}
 
 
 def test_every_cdc_element_and_attribute_is_in_the_contract_format():
@@ -96,17 +98,33 @@ EXAMPLE_README = ROOT / "examples" / "productsearch" / "README.md"
 
 
 def _console_blocks(text: str) -> list[list[tuple[str, list[str]]]]:
-    """Each ```console block as (command, expected output lines) pairs."""
+    """Each ```console block as (command, expected output lines) pairs; a line ending in a
+    backslash goes on with the next one."""
     blocks = []
     for body in re.findall(r"```console\n(.*?)```", text, re.S):
         steps: list[tuple[str, list[str]]] = []
+        going_on = False
         for line in body.splitlines():
-            if line.startswith("$ "):
+            if going_on:
+                steps[-1] = (steps[-1][0] + "\n" + line, steps[-1][1])
+            elif line.startswith("$ "):
                 steps.append((line[2:], []))
             elif steps:
                 steps[-1][1].append(line)
+            going_on = bool(steps) and line.endswith("\\") and not steps[-1][1]
         blocks.append(steps)
     return blocks
+
+
+def _needs_the_provider(steps: list[tuple[str, list[str]]]) -> bool:
+    """A block that starts the example provider or talks to it (verify, the pytest plugin)."""
+    return any(word in command for command, _ in steps
+               for word in ("provider/app.py", "provider/cdcxml.toml", "127.0.0.1"))
+
+
+def _needs_the_network(command: str) -> bool:
+    """pip asks the package index, even with ``--find-links``; it also changes the environment."""
+    return command.split()[0].endswith("/pip")
 
 
 def test_the_example_walkthrough_needs_no_activated_venv():
@@ -116,22 +134,76 @@ def test_the_example_walkthrough_needs_no_activated_venv():
             assert first not in ("cdcxml", "python", "pytest", "pip"), command
 
 
+def test_the_example_walkthrough_skips_only_the_provider_and_pip():
+    blocks = _console_blocks(EXAMPLE_README.read_text(encoding="utf-8"))
+    commands = [c for steps in blocks if not _needs_the_provider(steps) for c, _ in steps]
+    for needed in ("contrast", "obligations", "impact", "publish", "pull", "package"):
+        assert any(f"cdcxml {needed} " in c or c.endswith(f"cdcxml\" {needed}") for c in commands), (
+            needed)
+
+
+def _same(shown: list[str], expected: list[str], scratch: str) -> bool:
+    """Output as the walkthrough shows it: the scratch folder as ``$scratch``, the example's
+    responses as ``.../responses``, commit ids and cache folder names as whatever they are."""
+    def norm(line: str) -> str:
+        line = line.replace(scratch, "$scratch")
+        line = line.replace(str(ROOT / "examples" / "productsearch" / "responses"), ".../responses")
+        return re.sub(r"[0-9a-f]{12,40}", "<hex>", line)
+    return [norm(s) for s in shown] == [norm(e) for e in expected]
+
+
 @pytest.mark.slow
 def test_the_example_walkthrough_offline_steps_print_what_it_shows(tmp_path):
+    """Every console block that needs neither the running provider nor the network, run in one
+    shell as the walkthrough runs them (its folders and variables carry over), prints exactly
+    what the walkthrough shows, exit codes included."""
+    import os
     import sys
 
-    text = EXAMPLE_README.read_text(encoding="utf-8").split("## Verifying the provider")[0]
+    from tests.helpers import GIT_IDENTITY
+
     venv_bin = Path(sys.executable).parent
+    steps = [(command, expected)
+             for block in _console_blocks(EXAMPLE_README.read_text(encoding="utf-8"))
+             if not _needs_the_provider(block)
+             for command, expected in block if not _needs_the_network(command)]
+    out = tmp_path / "out"
+    out.mkdir()
+    script = ["set +e", "rc=0"]
+    for n, (command, _) in enumerate(steps):
+        line = re.sub(r"(\$repo/)?\.venv/bin/", f"{venv_bin}/", command)
+        script.append(f"(exit $rc); {{ {line}\n}} >{out}/{n}.out 2>{out}/{n}.err; rc=$?")
     before = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
                             text=True).stdout
-    for steps in _console_blocks(text):
-        for command, expected in steps:
-            if command == "echo $?":
-                continue
-            line = command.replace(".venv/bin/", f"{venv_bin}/")
-            done = subprocess.run(["bash", "-c", line], cwd=ROOT, capture_output=True, text=True)
-            shown = (done.stdout + done.stderr).splitlines()
-            assert shown == expected, command
+    env = {**os.environ, **GIT_IDENTITY, "TMPDIR": str(tmp_path)}
+    subprocess.run(["bash", "-c", "\n".join(script)], cwd=ROOT, env=env, check=True)
+    scratch = next(str(p) for p in tmp_path.glob("tmp.*") if (p / "contracts.git").is_dir())
+    for n, (command, expected) in enumerate(steps):
+        shown = ((out / f"{n}.out").read_text() + (out / f"{n}.err").read_text()).splitlines()
+        assert _same(shown, expected, scratch), (command, shown)
     after = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
                            text=True).stdout
     assert after == before  # nothing written into the repository
+
+
+def test_the_readme_command_table_lists_every_command_with_real_options_and_formats():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| command | does |", 1)[1].split("\n\n", 1)[0]
+    ctx = click.Context(main)
+    listed = set()
+    for row in table.splitlines()[2:]:
+        usage = row.split("` | ", 1)[0].replace("\\|", "|")
+        names = re.findall(r"`cdcxml ([\w-]+)|` / `([\w-]+)", usage)
+        for name in (a or b for a, b in names):
+            listed.add(name)
+            command = main.get_command(ctx, name)
+            assert command is not None, name
+            params = command.get_params(click.Context(command, parent=ctx))
+            opts = {o for p in params for o in p.opts}
+            for option in re.findall(r"(?<![\w-])(--[\w-]+)", usage):
+                assert option in opts, (name, option)
+            formats = re.search(r"--format ([\w|]+)", usage)
+            if formats:
+                [fmt] = [p for p in params if p.name == "fmt"]
+                assert set(formats.group(1).split("|")) == set(fmt.type.choices), name
+    assert listed == set(main.list_commands(ctx))

@@ -121,3 +121,50 @@ def test_missing_documents_are_reported_before_any_is_checked(tmp_path):
                     tmp_path / "gone.xml")
     one_line(result, "gone.xml")
     assert not Path(out).exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "contrast", "batch"])
+def test_an_empty_directory_of_documents_is_nothing_to_check(command, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    xsd = ["--xsd", EXAMPLE / "schemas" / "products-v3.xsd"] if command == "contrast" else []
+    result = cdcxml(command, "-c", CONTRACTS, *xsd, empty)
+    one_line(result, str(empty), "no documents")
+    assert result.stdout == ""
+
+
+NOT_XML = b"not xml at all"
+
+
+@pytest.mark.parametrize("args", [
+    lambda bad: ["impact", "-c", CONTRACTS, "--old", V1, "--new", bad],
+    lambda bad: ["impact", "-c", CONTRACTS, "--old", bad, "--new", V1],
+    lambda bad: ["impact", "-c", CONTRACTS, "--old-xsd", EXAMPLE / "schemas" / "products-v1.xsd",
+                 "--new-xsd", EXAMPLE / "schemas" / "products-v3.xsd", "--sample", bad],
+    lambda bad: ["obligations", "-c", CONTRACTS, "--sample", bad],
+])
+def test_a_sample_that_is_not_xml_is_a_failed_document_not_a_usage_error(args, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(NOT_XML)
+    result = cdcxml(*args(bad))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        f"cdcxml: {bad}:1: not well-formed: Start tag expected, '<' not found"]
+    missing = cdcxml(*args(tmp_path / "missing.xml"))
+    one_line(missing, "missing.xml", "no such file or directory")
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", "-c", "missing.sch", V1],
+    ["obligations", "-c", CONTRACTS, "--sample", "not-xml"],
+])
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(args, tmp_path):
+    if args[-1] == "not-xml":
+        args = [*args[:-1], tmp_path / "bad.txt"]
+        (tmp_path / "bad.txt").write_bytes(NOT_XML)
+    plain = cdcxml(*args)
+    debug = cdcxml("--debug", *args)
+    assert plain.exit_code in (1, 2)
+    assert debug.exit_code == plain.exit_code
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert debug.stderr.rstrip().endswith(plain.stderr.strip().removeprefix("cdcxml: "))

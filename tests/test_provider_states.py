@@ -151,3 +151,12 @@ def test_a_failing_teardown_is_the_interactions_error(sch, provider):
     [result] = verify([sch], provider.http.url, state_url=provider.http.url + "/_state")
     assert result.outcome == ERROR
     assert "provider state 'reservation exists' could not be torn down" in result.error
+
+
+def test_a_state_reply_nested_too_deeply_is_an_error_not_a_traceback(sch, provider):
+    deep = b'{"session": ' + b"[" * 400_000 + b"]" * 400_000 + b"}"
+    provider.http.routes["/_state"] = lambda call: Reply(200, deep, "application/json")
+    [result] = verify([sch], provider.http.url, state_url=provider.http.url + "/_state")
+    assert result.outcome == ERROR
+    assert result.error == ("provider state 'reservation exists' could not be set up: its reply "
+                            "cannot be read: not JSON this reader accepts: nested too deeply")

@@ -33,10 +33,13 @@ def test_contract_commands_take_dash_c_and_name_every_source_kind_in_their_help(
     assert "-c, --contract FILE" in cli("compile", "--help").output
 
 
-def test_every_command_has_quiet_and_verbose():
+def test_every_command_has_quiet_and_those_that_load_contracts_verbose():
+    from cdcxml.cli.common import VERBOSE_HELP
+
     for name in main.list_commands(click.Context(main)):
         text = cli(name, "--help").output
-        assert "-q, --quiet" in text and "-v, --verbose" in text, name
+        assert "-q, --quiet" in text, name
+        assert ("-v, --verbose" in text) == (name in VERBOSE_HELP), name
 
 
 def test_quiet_drops_the_summary_and_verbose_names_the_contracts():
@@ -44,7 +47,8 @@ def test_quiet_drops_the_summary_and_verbose_names_the_contracts():
     assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
     loud = cli("validate", "-v", "-c", str(MARKETING), str(V1))
     assert loud.stdout == f"{V1}: ok\n1 document: 1 valid, 0 invalid, 0 could not be checked\n"
-    assert "loaded <Contract of 'marketing' for 'product-search' v1.0.0" in loud.stderr
+    assert loud.stderr == (f"cdcxml: loaded {MARKETING}: consumer marketing, provider "
+                           "product-search, version 1.0.0\n")
 
 
 @pytest.mark.parametrize("command", [
@@ -182,3 +186,38 @@ def test_pull_says_1_contract(tmp_path, monkeypatch):
     result = cli("pull")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1].endswith("(1 contract)")
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", "-c", "gone.sch", "doc.xml"],
+    ["validate", "-c", "c.sch", "gone.xml"],
+    ["lint", "c.sch", "--sample", "gone.xml"],
+    ["contrast", "-c", "c.sch", "--xsd", "s.xsd", "gone.xml"],
+])
+def test_a_missing_file_is_always_worded_the_same(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.sch").write_text(
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron"><pattern><rule context="/*">'
+        '<assert test="true()">x</assert></rule></pattern></schema>')
+    (tmp_path / "doc.xml").write_bytes(V1.read_bytes())
+    (tmp_path / "s.xsd").write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>')
+    result = cli(*args)
+    assert result.exit_code == 2
+    gone = next(a for a in args if a.startswith("gone"))
+    assert result.stderr.splitlines() == [f"cdcxml: {gone}: no such file or directory"]
+
+
+def test_verbose_is_offered_only_where_it_says_something():
+    from cdcxml.cli.common import VERBOSE_HELP
+
+    xsd = EXAMPLE / "schemas" / "products-v1.xsd"
+    for args in (["compile"], ["lint"], ["batch", V1], ["contrast", "--xsd", xsd, V1],
+                 ["obligations", "--sample", V1], ["impact", "--old", V1, "--new", V1],
+                 ["verify", "--base-url", "http://127.0.0.1:9", "--timeout", "1"]):
+        assert args[0] in VERBOSE_HELP
+        loud = cli(args[0], "-v", "-c", MARKETING, *args[1:])
+        assert f"cdcxml: loaded {MARKETING}: consumer marketing" in loud.stderr, args
+    assert "Write the stylesheet" in cli("compile", "--help").stdout
+    assert "``" not in cli("validate", "--help").stdout
+    lint = cli("lint")
+    assert "as an argument, with -c or with --installed" in lint.stderr

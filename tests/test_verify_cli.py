@@ -220,7 +220,7 @@ def test_unreachable_provider_exits_1():
         (["--base-url", "http://127.0.0.1:1", "-c", str(DATA / "other" / "broken.sch")],
          "broken.sch:9: assert test 'Price[' is not a valid XPath expression"),
         (["--base-url", "http://127.0.0.1:1", "-c", str(DATA / "nowhere")],
-         "no such contract file or directory"),
+         "no such file or directory"),
         (["--base-url", "http://127.0.0.1:1", "-c", str(RESELLER), "--consumer", "nobody"],
          "no contract for consumer nobody"),
         (["--base-url", "http://127.0.0.1:1", "-c", str(RESELLER), "--header", "no colon"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..checking import check_documents, contract_prefixes
+from ..checking import check_documents, contract_prefixes, require_contracts
 from ..contract import Contract
 from ..interactions import NO_HINTS, Hints
 from ..limits.guard import Budget
@@ -45,6 +45,7 @@ def contrast(documents: Iterable[str | Path], contracts: Sequence[Contract], xsd
     With a ``budget``, each document is read and checked in a worker process under that time and
     memory limit; a check over it is the document's error, and a line in ``stopped``.
     """
+    contracts = require_contracts(contracts)
     stopped: list[str] = []
     check = xsd_check(xsd, prefixes=contract_prefixes(contracts))
     reports = list(check_documents(documents, contracts, phase=phase, xsd=check, budget=budget,

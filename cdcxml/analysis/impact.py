@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..checking import check_document, contract_prefixes
+from ..checking import check_document, contract_prefixes, require_contracts
 from ..contract import Contract
 from ..interactions import NO_HINTS, Hints
 from ..limits import settle
@@ -94,6 +94,7 @@ def impact_of_documents(contracts: Sequence[Contract], old: Sequence[Sample], ne
     With a ``budget``, each document is checked in a worker process under that time and memory
     limit; a check over it is the document's error, and a line in ``stopped``.
     """
+    contracts = require_contracts(contracts)
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
     stopped: list[str] = []
     with GuardedMap(_Checks(contracts, phase, xsd, {"old": old, "new": new}, hints=hints), budget) as guarded:
@@ -113,6 +114,7 @@ def impact_of_schemas(contracts: Sequence[Contract], samples: Sequence[Sample], 
     With a ``budget``, each derivation and each check runs in a worker process under that time and
     memory limit; one over it is reported for its sample, and a line in ``stopped``.
     """
+    contracts = require_contracts(contracts)
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))
     stopped: list[str] = []
     checks = _Checks(contracts, phase, old_xsd, {"old": samples}, new_xsd, hints)

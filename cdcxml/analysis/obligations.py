@@ -15,9 +15,9 @@ from pathlib import Path as FilePath
 from lxml import etree
 
 from .. import xmlio
-from ..checking import document_paths
+from ..checking import document_paths, require_contracts
 from ..contract import Contract
-from ..errors import RunError
+from ..errors import CdcxmlError, DocumentError, RunError
 from ..interactions import NO_HINTS, Hints, PhaseChoice, check_contract, choose_phases, unanswered
 from ..limits import settle
 from ..limits.guard import Budget, RunawayError
@@ -32,8 +32,18 @@ Sample = tuple[str, etree._ElementTree]
 
 
 def load_samples(inputs: Iterable[str | FilePath]) -> list[Sample]:
-    """Read sample documents (files, directories, ``-``); one that cannot be read is an error."""
-    return [(name, xmlio.parse_file(name)) for name in document_paths(inputs)]
+    """Read sample documents (files, directories, ``-``).
+
+    A path that is not there is an ``InputError`` (nothing to check, exit 2); a document that
+    cannot be read or parsed is a ``DocumentError`` (a failure of that document, exit 1).
+    """
+    samples = []
+    for name in document_paths(inputs):
+        try:
+            samples.append((name, xmlio.parse_file(name)))
+        except CdcxmlError as err:
+            raise DocumentError(err.message, path=err.path or name, line=err.line) from err
+    return samples
 
 
 def _failed(contract: Contract, tree: etree._ElementTree,
@@ -153,6 +163,7 @@ def find_obligations(contracts: Sequence[Contract], samples: Sequence[Sample], *
     time and memory limit; a run over it fails like a contract that cannot run, with a line in
     ``stopped``.
     """
+    contracts = require_contracts(contracts)
     if phase is not None:
         hints = replace(hints, phase=phase)
     consumers = tuple(dict.fromkeys(c.consumer for c in contracts))

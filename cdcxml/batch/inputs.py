@@ -12,7 +12,6 @@ import binascii
 import bz2
 import glob
 import gzip
-import json
 import lzma
 import os
 import tarfile
@@ -23,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .. import xmlio
-from ..errors import CdcxmlError
+from .. import jsonio, xmlio
+from ..errors import CdcxmlError, InputError, JsonError
 from ..fsutil import walk_files
 
 DOCUMENT_SUFFIXES = (".xml", ".soap")
@@ -99,12 +98,16 @@ def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIM
              read: bool = True) -> Iterator[Capture]:
     """Every document the paths name, in order; with ``read=False`` archive bytes are not kept.
 
-    A named path that does not exist (or a pattern matching nothing) is an InputError, raised
-    before the first document.
+    A named path that does not exist (or a pattern matching nothing), and a named directory that
+    holds no document, is an InputError, raised before the first document: nothing to check.
     """
     from ..checking import require_inputs
 
-    for item in require_inputs(paths, globs=True):
+    names = require_inputs(paths, globs=True)
+    for name in names:
+        if name != "-" and os.path.isdir(name) and not _has_documents(Path(name)):
+            raise InputError(NO_DOCUMENTS, path=name)
+    for item in names:
         name = str(item)
         if name == "-":
             # Read here: a worker process does not share this process's standard input.
@@ -127,11 +130,27 @@ def captures(paths: Iterable[str | Path], *, limits: ArchiveLimits = DEFAULT_LIM
             yield Capture(name, error="no such file or directory")
 
 
+NO_DOCUMENTS = "no documents (*.xml, *.soap, archives, HAR) in this directory"
+
+
+def _wanted(name: str) -> bool:
+    return _has_suffix(os.path.basename(name), DOCUMENT_SUFFIXES) or is_container(name)
+
+
+def _has_documents(root: Path) -> bool:
+    """Whether a directory holds a document or container outside hidden folders, as
+    :func:`_directory` finds them; stops at the first."""
+    for _folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(not f.startswith(".") and _wanted(f) for f in files):
+            return True
+    return False
+
+
 def _directory(root: Path, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:
-    found = [f for f in walk_files(root)
-             if _has_suffix(os.path.basename(f), DOCUMENT_SUFFIXES) or is_container(f)]
-    if not found:
-        yield Capture(str(root), error="no documents (*.xml, *.soap, archives, HAR) in this directory")
+    found = [f for f in walk_files(root) if _wanted(f)]
+    if not found:  # a directory a pattern matched: a capture that could not be checked
+        yield Capture(str(root), error=NO_DOCUMENTS)
     for f in found:
         if is_container(f):
             yield from _file(Path(f), f, limits, read)
@@ -407,10 +426,13 @@ def is_xml_media_type(value: str | None) -> bool:
 def _har(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:
     try:
         raw = xmlio.read_bytes(p)
-        har = json.loads(raw)
+        har = jsonio.loads(raw, name=name)
         entries = har["log"]["entries"]
         if not isinstance(entries, list):
             raise TypeError("log.entries is not a list")
+    except JsonError as err:
+        yield Capture(name, error=f"not a HAR file: {err.local}")
+        return
     except CdcxmlError as err:
         yield Capture(name, error=err.message)
         return

@@ -6,14 +6,14 @@ counts per consumer and per assertion, plus a bounded list of unreadable documen
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CdcxmlError, InputError
+from .. import jsonio
+from ..errors import CdcxmlError, InputError, JsonError
 from ..results import (
     ContractReport,
     DocumentReport,
@@ -233,7 +233,10 @@ def read_jsonl(path: str | Path) -> tuple[list[DocumentReport], int]:
             good += len(line)
             continue
         try:
-            reports.append(document_from_dict(json.loads(line)))
+            reports.append(document_from_dict(jsonio.loads(line, name=str(p))))
+        except JsonError as err:
+            raise InputError(f"cannot resume: not a cdcxml jsonl report ({err.message})",
+                             path=str(p), line=number) from err
         except (ValueError, KeyError, TypeError) as err:
             raise InputError(f"cannot resume: not a cdcxml jsonl report ({err})", path=str(p),
                              line=number) from err

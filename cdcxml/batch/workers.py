@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..checking import DocumentCheck, compile_all, contract_prefixes
+from ..checking import DocumentCheck, compile_all, contract_prefixes, require_contracts
 from ..contract import Contract, ContractInfo
 from ..errors import CdcxmlError
 from ..fsutil import file_uri
@@ -63,6 +63,9 @@ class Spec:
     xsd_allow: str = "sandbox"
     budget: Budget = Budget()  # what checking one document may cost; no limit by default
     interaction: str | None = None  # --interaction: every document answers it
+
+    def __post_init__(self) -> None:
+        require_contracts(self.contracts)
 
     @classmethod
     def of(cls, contracts: Sequence[Contract], *, phase: str | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 
 import click
 
@@ -56,13 +57,13 @@ def load_command(name: str) -> click.Command:
     module, attribute, _ = COMMANDS[name]
     command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
     if not any(p.name == "quiet" for p in command.params):
-        command.params.extend(verbosity_options())
+        command.params.extend(verbosity_options(name))
     return command
 
 
 class _Group(click.Group):
     """Commands loaded on use; cdcxml errors become one line on stderr and their exit code
-    (``--debug`` shows tracebacks)."""
+    (``--debug`` shows the traceback instead of the line, with the same exit code)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *COMMANDS})
@@ -93,8 +94,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except CdcxmlError as err:
             if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo(f"cdcxml: {err.brief}", err=True)
+                traceback.print_exc()  # the traceback instead of the line, with the same exit code
+            else:
+                click.echo(f"cdcxml: {err.brief}", err=True)
             sys.exit(err.exit_code)
         except KeyboardInterrupt:
             click.echo("cdcxml: interrupted", err=True)

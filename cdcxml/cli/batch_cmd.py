@@ -57,7 +57,7 @@ def _writer(fmt: str, out):
 @click.command("batch")
 @contracts_option
 @click.option("--xsd", type=click.Path(dir_okay=False),
-              help="Also validate against this XSD (SOAP envelopes are unwrapped for it).")
+              metavar="FILE", help="Also validate against this XSD (SOAP envelopes are unwrapped for it).")
 @click.option("--phase", help="Run only this phase of each contract.")
 @interaction_option
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,

@@ -35,14 +35,25 @@ def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int) -> No
         ctx.meta[_VERBOSITY] = ctx.meta.get(_VERBOSITY, 0) + step * value
 
 
-def verbosity_options() -> list[click.Option]:
-    """``-q/--quiet`` and ``-v/--verbose``, for every command (added by the command group)."""
-    return [
-        click.Option(["-q", "--quiet"], count=True, expose_value=False, callback=_set_verbosity,
-                     help="Only findings and errors: no summary, no notes."),
-        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbosity,
-                     help="Also say which contracts were loaded, from where."),
-    ]
+# What -v/--verbose adds, for the commands where it adds something: those that load contracts.
+VERBOSE_HELP = {
+    "validate": "Also say which contracts were loaded, from where, and name each document that "
+                "holds.",
+    **dict.fromkeys(("compile", "lint", "verify", "batch", "contrast", "obligations", "impact"),
+                    "Also say which contracts were loaded, from where."),
+}
+
+
+def verbosity_options(command: str) -> list[click.Option]:
+    """``-q/--quiet`` for every command, and ``-v/--verbose`` for those where it adds something
+    (added by the command group)."""
+    options = [click.Option(["-q", "--quiet"], count=True, expose_value=False,
+                            callback=_set_verbosity,
+                            help="Only findings and errors: no summary, no notes.")]
+    if command in VERBOSE_HELP:
+        options.append(click.Option(["-v", "--verbose"], count=True, expose_value=False,
+                                    callback=_set_verbosity, help=VERBOSE_HELP[command]))
+    return options
 
 
 def verbosity() -> int:
@@ -62,11 +73,18 @@ def loaded(contracts) -> list:
     --verbose, one line on standard error per contract."""
     from .sources_opt import load_sources
 
-    found = load_sources(contracts)
-    if verbosity() > 0:
-        for c in found:
-            click.echo(f"cdcxml: loaded {c!r} from {c.name}", err=True)
-    return found
+    return load_sources(contracts)
+
+
+def say_loaded(contracts) -> None:
+    """With --verbose: ``cdcxml: loaded FILE: consumer C, provider P, version V`` per contract."""
+    if verbosity() <= 0:
+        return
+    for c in contracts:
+        about = [f"consumer {c.consumer}"]
+        about += [f"provider {c.provider}"] if c.provider else []
+        about += [f"version {c.version}"] if c.version else []
+        click.echo(f"cdcxml: loaded {c.name}: {', '.join(about)}", err=True)
 
 
 def emit(data: str | bytes, output: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..contract import load_contract
-from .common import OUTPUT_HELP, echo_warnings, emit, note, strict_option
+from .common import echo_warnings, emit, note, say_loaded, strict_option
 
 
 @click.command("compile")
@@ -18,7 +18,8 @@ from .common import OUTPUT_HELP, echo_warnings, emit, note, strict_option
                    "of the standalone SVRL stylesheet.")
 @click.option("--svrl", is_flag=True, hidden=True,
               help="With --internal: include fired-rule records.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help=OUTPUT_HELP)
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the stylesheet to this file instead of standard output.")
 @strict_option
 def command(contract, contract_opt, phase, internal, svrl, output, strict):
     """Compile a contract to a standalone XSLT 1.0 stylesheet that writes SVRL.
@@ -30,6 +31,7 @@ def command(contract, contract_opt, phase, internal, svrl, output, strict):
         raise click.UsageError("give one contract file, as the argument or with -c")
     path = contract or contract_opt
     found = load_contract(path)
+    say_loaded([found])
     found.strict = strict
     compiled = found.compiled(phase, svrl=svrl or not internal)
     echo_warnings([found])

@@ -20,7 +20,7 @@ from .sources_opt import contracts_option, load_sources
 
 
 @click.command("contrast")
-@click.option("--xsd", "xsd_path", required=True, help="The provider's XML Schema.")
+@click.option("--xsd", "xsd_path", required=True, metavar="FILE", help="The provider's XML Schema.")
 @contracts_option
 @click.option("--phase", help="Run only this phase of each contract.")
 @interaction_option

@@ -21,15 +21,20 @@ from .sources_opt import contracts_option, load_sources
 
 @click.command("impact")
 @contracts_option
-@click.option("--old-xsd", help="The schema today (with --new-xsd and --sample).")
-@click.option("--new-xsd", help="The proposed schema: documents for it are derived from the samples.")
-@click.option("--old-wsdl", help="The WSDL today (with --new-wsdl; --sample adds the element view).")
-@click.option("--new-wsdl", help="The proposed WSDL: operations compared, and its types as --new-xsd.")
+@click.option("--old-xsd", metavar="FILE", help="The schema today (with --new-xsd and --sample).")
+@click.option("--new-xsd", metavar="FILE",
+              help="The proposed schema: documents for it are derived from the samples.")
+@click.option("--old-wsdl", metavar="FILE",
+              help="The WSDL today (with --new-wsdl; --sample adds the element view).")
+@click.option("--new-wsdl", metavar="FILE",
+              help="The proposed WSDL: operations compared, and its types as --new-xsd.")
 @click.option("--sample", "samples", multiple=True,
-              help="With schemas: a response of today's version (repeatable).")
-@click.option("--old", "old_docs", multiple=True, help="A response today (repeatable).")
-@click.option("--new", "new_docs", multiple=True, help="The same response after the change (repeatable).")
-@click.option("--xsd", "xsd_path", help="With --old/--new: the schema XSD-validating consumers hold.")
+              metavar="DOC", help="With schemas: a response of today's version (repeatable).")
+@click.option("--old", "old_docs", multiple=True, metavar="DOC", help="A response today (repeatable).")
+@click.option("--new", "new_docs", multiple=True, metavar="DOC",
+              help="The same response after the change (repeatable).")
+@click.option("--xsd", "xsd_path", metavar="FILE",
+              help="With --old/--new: the schema XSD-validating consumers hold.")
 @click.option("--phase", help="Run only this phase of each contract.")
 @interaction_option
 @limit_options
@@ -43,7 +48,7 @@ def command(contracts, old_xsd, new_xsd, old_wsdl, new_wsdl, samples, old_docs, 
     Give --old-xsd, --new-xsd and --sample, or --old and --new documents, or --old-wsdl and
     --new-wsdl (operations removed, renamed or changed, with the consumers that call them; with
     --sample, also the element-level impact of the WSDLs' types). Exits 1 when a consumer breaks,
-    a new document cannot be checked, or a check ran over its limit.
+    a document cannot be parsed or checked, or a check ran over its limit.
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import impact_of_documents, impact_of_schemas, load_samples

@@ -16,13 +16,14 @@ from .sources_opt import CONTRACT_HELP, installed_option, load_sources
 @click.argument("positional", nargs=-1, metavar="[CONTRACT]...")
 @click.option("-c", "--contract", "contracts", multiple=True, metavar="SOURCE", help=CONTRACT_HELP)
 @installed_option("contracts")
-@click.option("--sample", "samples", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="A sample document: warn about rule contexts that match nothing in it.")
+@click.option("--sample", "samples", multiple=True, type=click.Path(dir_okay=False),
+              metavar="DOC", help="A sample document: warn about rule contexts that match nothing in it.")
 def command(positional, contracts, samples):
     """Check contracts: compile errors, unused lets and diagnostics, shadowed and dead rules."""
     contracts = (*positional, *contracts)
     if not contracts:
-        raise click.UsageError("give at least one contract source with -c (or --installed)")
+        raise click.UsageError("give at least one contract source, as an argument, with -c or "
+                               "with --installed")
     trees = [parse_file(s) for s in samples]
     count = 0
     for contract in load_sources(contracts):

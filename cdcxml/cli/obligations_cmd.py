@@ -22,8 +22,9 @@ from .sources_opt import contracts_option, load_sources
 @click.command("obligations")
 @contracts_option
 @click.option("--sample", "samples", multiple=True, required=True,
-              help="A response every consumer accepts: file or directory (repeatable).")
-@click.option("--xsd", "xsd_path", help="Also list what this schema declares and no sample holds.")
+              metavar="DOC", help="A response every consumer accepts: file or directory (repeatable).")
+@click.option("--xsd", "xsd_path", metavar="FILE",
+              help="Also list what this schema declares and no sample holds.")
 @click.option("--phase", help="Run only this phase of each contract.")
 @interaction_option
 @limit_options
@@ -33,7 +34,8 @@ from .sources_opt import contracts_option, load_sources
 def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, output, strict):
     """Remove, empty and retype each path of the samples; show which consumers then fail.
 
-    Exits 1 when a consumer rejects one of the samples themselves, or a check ran over its limit.
+    Exits 1 when a consumer rejects one of the samples themselves, a sample cannot be parsed, or a
+    check ran over its limit.
     """
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import find_obligations, load_samples

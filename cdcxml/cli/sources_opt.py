@@ -18,8 +18,12 @@ CONTRACT_HELP = ("Contract source (repeatable): a file, a directory, git+URL@REF
 
 def load_sources(sources: Iterable[str | Path]) -> list[Contract]:
     """The contracts the sources name, pinned by the working directory's cdcxml.toml/cdcxml.lock."""
+    from .common import say_loaded
+
     sources = tuple(sources)
-    return load_contracts(sources, pinning_for(sources, Path(".")))
+    found = load_contracts(sources, pinning_for(sources, Path(".")))
+    say_loaded(found)
+    return found
 
 
 def installed_option(sources_param: str = "contracts"):

@@ -33,7 +33,7 @@ _BATCH_ONLY = (".zip", ".har", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz",
 @click.option("--phase", help="Run only this phase of each contract (#ALL, #DEFAULT or an id).")
 @interaction_option
 @click.option("--xsd", "xsd_path",
-              help="Also validate each document (a SOAP body's payload) against this XSD.")
+              metavar="FILE", help="Also validate each document (a SOAP body's payload) against this XSD.")
 @limit_options
 @click.option("--require-match", is_flag=True,
               help="Every active pattern must match something, also in plain Schematron files "
@@ -46,7 +46,7 @@ def command(contracts, phase, interaction, xsd_path, budget, require_match, fmt,
             documents, strict):
     """Run contracts (Schematron) on XML documents: files, directories or - for stdin.
 
-    Archives (zip, tar) and HAR captures are read by ``cdcxml batch``.
+    Archives (zip, tar) and HAR captures are read by 'cdcxml batch'.
     """
     if xsd_path and fmt == "svrl":
         raise click.UsageError("--xsd has no place in SVRL output; use --format text or json")

@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import RecordError, TamperedRecordError
+from .. import jsonio
+from ..errors import JsonError, RecordError, TamperedRecordError
 from ..sources.publish import _NAME, _VERSION
 from ..sources.repository import contract_file_set, file_sha256
 
@@ -256,9 +257,10 @@ def _load(rel: str, path: Path, kind: str) -> dict:
     try:
         if path.lstat().st_size > MAX_RECORD_BYTES:
             raise RecordError(f"record is larger than {MAX_RECORD_BYTES} bytes", path=rel)
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise RecordError(f"not a {kind} record: {err}", path=rel) from None
+        data = jsonio.loads(path.read_bytes(), name=rel)
+    except JsonError as err:
+        raise RecordError(f"not a {kind} record: {err.message}", path=rel,
+                          line=err.line) from None
     except OSError as err:
         raise RecordError(err.strerror or str(err), path=rel) from None
     if not isinstance(data, dict) or data.get(f"cdcxml-{kind}") != RECORD_FORMAT:

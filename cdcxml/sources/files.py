@@ -19,4 +19,4 @@ def local_contracts(source: str | Path) -> list[Path]:
         return found
     if p.is_file():
         return [p]
-    raise InputError("no such contract file or directory", path=str(p))
+    raise InputError("no such file or directory", path=str(p))

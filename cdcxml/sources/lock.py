@@ -38,9 +38,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .. import jsonio
 from ..config import ContractsSettings, find_config, load_config
 from ..contract import Contract, load_contract
-from ..errors import ConfigError, InputError, LockError, LockMismatchError
+from ..errors import ConfigError, InputError, JsonError, LockError, LockMismatchError
 from ..fsutil import write_atomic
 from .repository import (
     ResolvedSource,
@@ -137,14 +138,14 @@ def read_lock(path: str | Path) -> Lock:
     p = Path(path)
     name = str(p)
     try:
-        data = json.loads(p.read_bytes().decode("utf-8"))
+        data = jsonio.loads(p.read_bytes(), name=name)
     except FileNotFoundError as err:
         raise LockError("no such lock file (run 'cdcxml pull')", path=name) from err
     except OSError as err:
         raise LockError(err.strerror or str(err), path=name) from err
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        line = getattr(err, "lineno", None)
-        raise LockError(f"not a cdcxml lock file: {err}", path=name, line=line) from err
+    except JsonError as err:
+        raise LockError(f"not a cdcxml lock file: {err.message}", path=name,
+                        line=err.line) from err
     if not isinstance(data, dict) or data.get("cdcxml-lock") != LOCK_FORMAT:
         raise LockError(f"not a cdcxml lock file of format {LOCK_FORMAT}", path=name)
     entries = data.get("contracts")

@@ -8,7 +8,6 @@ reported in its result and the run goes on.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -18,9 +17,9 @@ from urllib.parse import quote as quote_url
 
 from lxml import etree
 
-from .. import soap
+from .. import jsonio, soap
 from ..contract import Contract, Interaction, Request, State
-from ..errors import CdcxmlError, ConfigError
+from ..errors import CdcxmlError, ConfigError, JsonError
 from ..limits import guard
 from ..results import ContractReport, DocumentReport
 from .settings import VerifySettings
@@ -387,17 +386,23 @@ def _state_call(contract: Contract, state: State, action: str, settings: VerifyS
     if not 200 <= answer.status < 300:
         return (f"{what} could not be {verb}: state URL answered {answer.status} "
                 f"{answer.reason}".rstrip())
-    return _returned_values(answer.body) if action == "setup" else {}
-
-
-def _returned_values(body: bytes) -> dict[str, str]:
-    """The values a state call returned: the scalar members of a JSON object, as text."""
-    if not body.strip().startswith(b"{"):
+    if action != "setup":
         return {}
     try:
-        data = json.loads(body)
-    except ValueError:
+        return _returned_values(answer.body, settings.state_url)
+    except JsonError as err:
+        return f"{what} could not be {verb}: its reply cannot be read: {err.local}"
+
+
+def _returned_values(body: bytes, url: str) -> dict[str, str]:
+    """The values a state call returned: the scalar members of a JSON object, as text.
+
+    A reply that is no JSON object carries no values; one that starts as an object but cannot
+    be read raises ``JsonError``.
+    """
+    if not body.strip().startswith(b"{"):
         return {}
+    data = jsonio.loads(body, name=url)
     out = {}
     for key, value in data.items():
         if isinstance(value, bool):
