@@ -83,9 +83,9 @@ class InteractionItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, InteractionFailed):
-            from .report.verify_out import text_line
+            from .report.text import interaction_line
 
-            return text_line(excinfo.value.result)
+            return interaction_line(excinfo.value.result)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
@@ -163,13 +163,13 @@ def pytest_unconfigure(config) -> None:
 @pytest.fixture
 def cdcxml_verify():
     """Run ``cdcxml.verify.verify`` and fail the test, naming consumers and assertions, if needed."""
-    from .report.verify_out import render_text
+    from .report.text import verify_text
     from .verify import verify
 
     def run(contracts, base_url, **kwargs):
         results = list(verify(contracts, base_url, **kwargs))
         if not all(r.valid for r in results):
-            pytest.fail(render_text(results), pytrace=False)
+            pytest.fail(verify_text(results), pytrace=False)
         return results
 
     return run

@@ -1,4 +1,5 @@
-"""A real HTTP provider on 127.0.0.1 for the verify tests: routes answer, hang, trickle or redirect."""
+"""A real HTTP provider on 127.0.0.1 for the verify tests and the attack suite: routes answer, hang,
+trickle, stream without end or redirect."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +28,7 @@ class Reply:
     hang: bool = False  # accept the request, never answer
     trickle: float | None = None  # seconds between body bytes
     slow_headers: float | None = None  # seconds between bytes of the status line
+    chunks: Callable[[], Iterable[bytes]] | None = None  # a chunked body, sent until it ends
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,23 @@ class FakeProvider:
         headers = dict(reply.headers)
         if reply.content_type:
             headers.setdefault("Content-Type", reply.content_type)
-        headers.setdefault("Content-Length", str(len(reply.body)))
+        if reply.chunks is not None:
+            headers.setdefault("Transfer-Encoding", "chunked")
+        else:
+            headers.setdefault("Content-Length", str(len(reply.body)))
         for name, value in headers.items():
             wfile.write(f"{name}: {value}\r\n".encode())
         wfile.write(b"\r\n")
         wfile.flush()
-        if reply.trickle is not None:
+        if reply.chunks is not None:
+            for chunk in reply.chunks():
+                if self.stopping.is_set():
+                    return
+                try:
+                    wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                except OSError:
+                    return
+        elif reply.trickle is not None:
             for byte in reply.body:
                 if self.stopping.wait(reply.trickle):
                     return

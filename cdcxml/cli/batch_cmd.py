@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 import time
@@ -23,7 +24,6 @@ from ..batch import (
 from ..batch.inputs import DEFAULT_LIMITS as DEFAULT_ARCHIVE_LIMITS
 from ..checking import compile_all
 from ..report import text
-from ..report.batch_out import WRITERS
 from .common import (
     OUTPUT_HELP,
     cannot_write,
@@ -40,6 +40,18 @@ from .sources_opt import contracts_option
 
 # The progress bar is redrawn at most this often (seconds): a terminal is not a log.
 REDRAW_EVERY = 0.1
+
+
+# The report formats a batch streams: each writer's format module and class, imported when chosen
+# (the HTML one loads lxml's HTML builder, which the other formats do without).
+WRITERS = {"text": ("text", "TextWriter"), "json": ("jsonout", "JsonWriter"),
+           "jsonl": ("jsonout", "JsonlWriter"), "junit": ("junit", "DocumentsWriter"),
+           "html": ("html", "HtmlWriter")}
+
+
+def _writer(fmt: str, out):
+    module, name = WRITERS[fmt]
+    return getattr(importlib.import_module(f"cdcxml.report.{module}"), name)(out)
 
 
 @click.command("batch")
@@ -127,7 +139,7 @@ def _run(contracts, xsd, phases, jobs, scheduler, fmt, output, fail_fast, resume
         sink = ReportSink(output, append=resume, direct=fmt == "jsonl")
     except OSError as err:  # a folder that does not exist, a file where a folder should be
         raise cannot_write(err, output) from err
-    writer = WRITERS[fmt](sink.stream)
+    writer = _writer(fmt, sink.stream)
     if ctrl_c.pressed:  # Ctrl-C while the contracts were loading: report that nothing was done
         return tally, writer, sink
     progress = _Progress(paths, skip_total=sum(skip.values()), limits=archives,

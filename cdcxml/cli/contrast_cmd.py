@@ -38,8 +38,7 @@ def command(xsd_path, contracts, phase, interaction, budget, fmt, output, docume
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import contrast
     from ..checking import compile_all
-    from ..report import analysis as out
-    from ..report import junit
+    from ..report import jsonout, junit, text
     from ..report.html import contrast_html
     from ..xsd import load_xsd
 
@@ -48,6 +47,6 @@ def command(xsd_path, contracts, phase, interaction, budget, fmt, output, docume
     hints = hints_for(loaded, interaction)
     result = contrast(documents, loaded, load_xsd(xsd_path), phase=phase, hints=hints, budget=budget)
     say_stopped(result.stopped)
-    render = {"json": out.contrast_json, "junit": junit.contrast_junit, "html": contrast_html}
-    emit(render.get(fmt, out.contrast_text)(result), output)
+    render = {"json": jsonout.contrast_json, "junit": junit.contrast_junit, "html": contrast_html}
+    emit(render.get(fmt, text.contrast_text)(result), output)
     sys.exit(0 if result.holds else 1)

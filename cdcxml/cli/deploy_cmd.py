@@ -9,7 +9,8 @@ import click
 from ..deploy.deployments import record_deployment
 from ..deploy.gate import consumer_gate, provider_gate
 from ..deploy.store import opened
-from ..report.deploy_out import gate_json, gate_text
+from ..report.jsonout import gate_json
+from ..report.text import gate_text
 from .common import emit, format_option, output_option
 
 _STORE = click.option("--records", "target", required=True, metavar="GIT-URL|DIR",

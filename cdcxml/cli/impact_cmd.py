@@ -53,8 +53,7 @@ def command(contracts, old_xsd, new_xsd, old_wsdl, new_wsdl, samples, old_docs, 
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import impact_of_documents, impact_of_schemas, load_samples
     from ..checking import compile_all
-    from ..report import analysis as out
-    from ..report import junit
+    from ..report import jsonout, junit, text
     from ..report.html import impact_html
     from ..xsd import load_xsd
 
@@ -87,8 +86,8 @@ def command(contracts, old_xsd, new_xsd, old_wsdl, new_wsdl, samples, old_docs, 
                                      xsd=load_xsd(xsd_path) if xsd_path else None, phase=phase,
                                      hints=hints, budget=budget)
     say_stopped(result.stopped)
-    render = {"json": out.impact_json, "junit": junit.impact_junit, "html": impact_html}
-    emit(render.get(fmt, out.impact_text)(result), output)
+    render = {"json": jsonout.impact_json, "junit": junit.impact_junit, "html": impact_html}
+    emit(render.get(fmt, text.impact_text)(result), output)
     sys.exit(0 if result.holds and not result.stopped else 1)
 
 

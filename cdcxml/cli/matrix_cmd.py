@@ -6,8 +6,9 @@ import click
 
 from ..deploy.matrix import build_matrix, providers
 from ..deploy.store import opened
-from ..report.deploy_html import matrix_html
-from ..report.deploy_out import matrix_json, matrix_text
+from ..report.html import matrix_html
+from ..report.jsonout import matrix_json
+from ..report.text import matrix_text
 from .common import emit, format_option, output_option
 
 

@@ -40,7 +40,7 @@ def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, outpu
     # Imported here: the analysis pulls in xmlschema, which every other command can do without.
     from ..analysis import find_obligations, load_samples
     from ..checking import compile_all
-    from ..report import analysis as out
+    from ..report import jsonout, text
     from ..report.html import obligations_html
     from ..xsd import load_xsd
 
@@ -51,6 +51,6 @@ def command(contracts, samples, xsd_path, phase, interaction, budget, fmt, outpu
     result = find_obligations(loaded, load_samples(samples), phase=phase, xsd=xsd, hints=hints,
                               budget=budget)
     say_stopped(result.stopped)
-    render = {"json": out.obligations_json, "html": obligations_html}
-    emit(render.get(fmt, out.obligations_text)(result), output)
+    render = {"json": jsonout.obligations_json, "html": obligations_html}
+    emit(render.get(fmt, text.obligations_text)(result), output)
     sys.exit(0 if result.holds and not result.stopped else 1)

@@ -12,8 +12,9 @@ from ..config import find_config, load_config, parse_header
 from ..deploy.recording import build_passes
 from ..errors import ConfigError
 from ..fsutil import write_atomic
+from ..report.jsonout import verify_json
 from ..report.junit import render_junit
-from ..report.verify_out import render_json, render_text, text_line, text_summary
+from ..report.text import interaction_line, verify_summary, verify_text
 from ..sources.lock import pinned_contracts
 from ..verify import verify
 from ..verify.settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, tls_given
@@ -108,15 +109,15 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording,
             result = recorder.mark(result)
         results.append(result)
         if stream:
-            click.echo(text_line(result))
+            click.echo(interaction_line(result))
     echo_warnings(contracts)
     if stream:
         click.echo("")
-        click.echo(text_summary(results))
+        click.echo(verify_summary(results))
     else:
         rendered = {
-            "text": lambda: render_text(results),
-            "json": lambda: render_json(results),
+            "text": lambda: verify_text(results),
+            "json": lambda: verify_json(results),
             "junit": lambda: render_junit(results, timestamp=started),
         }[run.format]()
         if run.output is None:
@@ -127,7 +128,7 @@ def command(config_path, fmt, budget, insecure, ca_bundle, cert, key, recording,
                 write_atomic(run.output, rendered)
             except OSError as err:
                 raise cannot_write(err, run.output) from err
-            note(text_summary(results))
+            note(verify_summary(results))
     if recorder is not None and recorder.settings.record:
         for path in recorder.publish(results):
             click.echo(f"cdcxml: recorded {path}", err=True)

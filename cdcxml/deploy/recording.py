@@ -102,7 +102,7 @@ class Recording:
 
 
 def _problems(r: InteractionResult) -> list[str]:
-    from ..report.verify_out import problems
+    from ..report.text import problems
 
     return problems(r)
 

@@ -1,6 +1,11 @@
-"""One self-contained HTML page per analysis: no scripts, no network, no external assets."""
+"""One self-contained HTML page per report (contrast, obligations, impact, the verification matrix,
+batch): no scripts, no network, no external assets."""
 
 from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from lxml import etree, html
 from lxml.html import builder as E
@@ -19,8 +24,11 @@ from ..analysis.results import (
     Obligations,
 )
 from ..results import DocumentReport
-from . import text
-from .analysis import CATEGORY_TITLES, kind_letters, operation_lines, verdict
+from . import Writer, text, xml_safe
+from .text import CATEGORY_TITLES, kind_letters, operation_lines, verdict
+
+if TYPE_CHECKING:
+    from ..deploy.matrix import Matrix
 
 CSS = """
 :root { color-scheme: light; --line: #d0d5dd; --muted: #667085; }
@@ -325,3 +333,122 @@ def impact_html(result: Impact) -> str:
         sections += [E.H2("Documents for no consumer (nothing checked them)"), _list(nobody)]
     sections.append(_findings_section(result.new, shown, title="Other findings on the new documents"))
     return _page("Impact of a change", *sections, legend=IMPACT_LEGEND)
+
+
+# -- the verification matrix ----------------------------------------------------------------------
+_MATRIX_CLASS = {"passed": "accept", "failed": "reject"}
+MATRIX_LEGEND = (
+    ("accept", "passed", "the latest record on the published content passed"),
+    ("reject", "failed", "the latest record failed: the provider answered wrongly"),
+    ("error", "error", "the latest record could not check"),
+    ("error", "unverified", "no record for this provider version and content"),
+    ("plain", "(ENV)", "the environments this consumer version runs in"),
+)
+
+
+def matrix_html(matrices: Sequence[Matrix]) -> str:
+    """Per provider: consumer contracts × provider versions, each cell the recorded verdict."""
+    sections = []
+    for m in matrices:
+        head = E.TR(E.TH("consumer"), E.TH("version"), E.TH("contract"),
+                    *(E.TH(v) for v in m.provider_versions))
+        rows = []
+        for r in m.rows:
+            cells = []
+            for c in r.cells:
+                td = E.TD(c.verdict, E.CLASS(f"cell {_MATRIX_CLASS.get(c.verdict, 'error')}"))
+                td.set("data-provider-version", c.provider_version)
+                if c.detail:
+                    td.set("title", c.detail)
+                cells.append(td)
+            where = f" ({', '.join(r.environments)})" if r.environments else ""
+            row = E.TR(E.TD(r.contract.consumer), E.TD(r.contract.version + where),
+                       E.TD(r.contract.contract, E.CLASS("doc")), *cells)
+            row.set("data-consumer", r.contract.consumer)
+            rows.append(row)
+        deployed = ", ".join(f"{v} in {env}" for env, v in m.deployed) or "not recorded anywhere"
+        table = E.TABLE(E.THEAD(head), E.TBODY(*rows))
+        table.set("data-provider", m.provider)
+        sections += [E.H2(m.provider), E.P(f"Deployed: {deployed}.", E.CLASS("meta")),
+                     table if rows else E.P("no published contracts", E.CLASS("meta"))]
+    return _page("Verification matrix", *sections, legend=MATRIX_LEGEND)
+
+
+# -- batch, written as the run goes --------------------------------------------------------------
+class HtmlWriter(Writer):
+    """One page in the frame of every HTML report: the summary first, then every document that
+    does not hold (spooled, since the summary needs the totals)."""
+
+    def __init__(self, out: TextIO):
+        super().__init__(out)
+        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+
+    def document(self, d: DocumentReport) -> list[str]:
+        if d.valid:
+            return []
+        if d.error is not None:
+            items = [E.LI(xml_safe(f"could not be checked: {d.error}"))]
+            state = "error"
+        else:
+            items = [E.LI(xml_safe(f"xsd: {x}")) for x in (d.xsd.errors if d.xsd else ())]
+            if d.unanswered is not None:
+                items.append(E.LI(xml_safe(d.unanswered), E.CLASS("bad")))
+            for c in d.contracts:
+                for f in c.failures:
+                    where = f"line {f.line}: " if f.line else ""
+                    items.append(E.LI(E.B(xml_safe(c.consumer)),
+                                      xml_safe(f": {where}{f.message} [{f.id or f.test}]")))
+            items = list({fragment(i): i for i in items}.values())  # each finding once
+            state = "reject"
+        row = E.TR(E.TD(xml_safe(d.path), E.CLASS("doc")), E.TD(state, E.CLASS(f"cell {state}")),
+                   E.TD(E.UL(*items, E.CLASS("findings"))))
+        row.set("data-document", xml_safe(d.path))
+        self.spool.write(fragment(row))
+        return []
+
+    def finish(self, tally, *, interrupted: bool = False) -> None:
+        s = tally.summary
+        lead = [E.P(f"{s.documents} documents: {s.valid} valid, {s.invalid} invalid, {s.errors} "
+                    "could not be checked.", E.CLASS("meta"), id="summary")]
+        if interrupted:
+            lead.insert(0, E.P("Interrupted: the report covers the documents checked so far.",
+                               E.CLASS("banner")))
+        if tally.unanswered_count:
+            lead.append(E.P(f"{tally.unanswered_count} document(s) for no consumer: they answer "
+                            "no consumer's interactions, so nothing checked them.",
+                            E.CLASS("banner")))
+        start, end = frame("Batch", VERDICT_LEGEND, *lead)
+        w = self.out.write
+        w(start)
+        rows = []
+        for c in tally.to_dict()["consumers"]:
+            tops = [E.LI(xml_safe(f"{t['assertion']} ({t['documents']}): {t['message'] or ''}"))
+                    for t in c["top_failures"]]
+            rows.append(E.TR(E.TD(xml_safe(c["consumer"])), E.TD(str(c["documents"]), E.CLASS("n")),
+                             E.TD(str(c["rejected"]), E.CLASS("n")),
+                             E.TD(str(c["not_applicable"]), E.CLASS("n")),
+                             E.TD(E.UL(*tops, E.CLASS("findings")) if tops else E.SPAN(
+                                 "none", E.CLASS("meta")))))
+        w(fragment(E.H2("Consumers")))
+        w(fragment(E.TABLE(E.THEAD(E.TR(E.TH("consumer"), E.TH("documents"), E.TH("rejected"),
+                                        E.TH("not for it"), E.TH("top failing assertions"))),
+                           E.TBODY(*rows), id="consumers")))
+        if tally.xsd:
+            from ..batch.run import XSD_CATEGORIES
+
+            w(fragment(E.H2("XSD against the contracts")))
+            w(fragment(E.TABLE(E.TBODY(*(E.TR(E.TD(label), E.TD(str(tally.xsd.get(key, 0)),
+                                                                 E.CLASS("n")))
+                                         for key, label in XSD_CATEGORIES)), id="xsd")))
+        w(fragment(E.H2("Documents that do not hold")))
+        if self.spool.tell():
+            w('<table id="documents"><thead><tr><th>document</th><th>verdict</th>'
+              "<th>findings</th></tr></thead><tbody>\n")
+            self.spool.seek(0)
+            for line in self.spool:
+                w(line)
+            w("</tbody></table>\n")
+        else:
+            w(fragment(E.P("none", E.CLASS("meta"))))
+        self.spool.close()
+        w(end)

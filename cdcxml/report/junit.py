@@ -95,17 +95,16 @@ def _counts(el: etree._Element, results: Sequence[InteractionResult]) -> None:
 
 def _interaction(suite: etree._Element, r: InteractionResult) -> None:
     from ..verify import ERROR, FAILED
-    from .verify_out import problems
 
     outcome = message = kind = body = None
     if _forgiven(r):
-        lines = problems(r)
+        lines = text.problems(r)
         first = lines[0] if lines else r.outcome
         outcome, message = "skipped", f"pending contract: {first}"
         body = ["pending: this contract has never passed on the provider's main line, so its "
                 "failures do not fail the build", *lines]
     elif r.outcome in (FAILED, ERROR):
-        lines = problems(r)
+        lines = text.problems(r)
         outcome, kind = ("failure" if r.outcome == FAILED else "error"), _kind(r)
         message = lines[0] if lines else r.outcome
         body = [f"{r.method} {r.url}" + (f" -> {r.status}" if r.status else ""), *lines]
@@ -230,7 +229,7 @@ def contrast_junit(result: Contrast) -> bytes:
     shows, not a break: its case passes, with the XSD's errors in system-out and the document's
     category as a property.
     """
-    from .analysis import NOT_APPLICABLE, verdict
+    from .text import NOT_APPLICABLE, verdict
 
     root = etree.Element("testsuites", name="cdcxml contrast")
     suites = [("xsd", None), *((c, c) for c in result.consumers)]

@@ -3,7 +3,6 @@ records every connection, hostile HTTP servers, and a secret file outside every 
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import os
 import socket
@@ -11,11 +10,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from ..verify_support import FakeProvider, Reply
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 SECRET = "TOP-SECRET-7f3a"
@@ -220,108 +221,42 @@ def listener():
 OK_BODY = b"<order><id>1</id></order>"
 
 
-class HostileHandler(BaseHTTPRequestHandler):
-    """Answers by path: each path is one way a provider can misbehave."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        if self.path.startswith("/shape/"):
-            body = BYPASSES.get(self.path.removeprefix("/shape/"), b"")
-            self._head(Content_Length=str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        route = getattr(self, "route_" + self.path.strip("/").replace("-", "_"), None)
-        if route is None:
-            self.send_error(404)
-            return
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            route()
-
-    do_GET = do_POST
-
-    def _head(self, status: int = 200, ctype: str = "text/xml", **headers) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-
-    def route_ok(self) -> None:
-        self._head(Content_Length=str(len(OK_BODY)))
-        self.end_headers()
-        self.wfile.write(OK_BODY)
-
-    def route_trickle(self) -> None:
-        self._head(Content_Length="100000")
-        self.end_headers()
-        for _ in range(100000):
-            if self.server.stopping.is_set():
-                return
-            self.wfile.write(b" ")
-            self.wfile.flush()
-            time.sleep(0.5)
-
-    def route_silent(self) -> None:
-        self.server.stopping.wait(30)
-
-    def route_endless(self) -> None:
-        self._head(Transfer_Encoding="chunked")
-        self.end_headers()
-        chunk = b"<a>" + b"x" * 65536 + b"</a>"
-        frame = b"%x\r\n%s\r\n" % (len(chunk), chunk)
-        self.wfile.write(b"6\r\n<root>\r\n")
-        while not self.server.stopping.is_set():
-            self.wfile.write(frame)
-
-    def route_gzip_bomb(self) -> None:
-        body = self.server.bomb
-        self._head(Content_Encoding="gzip", Content_Length=str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def route_redirect(self) -> None:
-        self._head(302, Location=self.server.redirect_to + "/leak", Content_Length="0")
-        self.end_headers()
-
-    def route_html(self) -> None:
-        body = (b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>"
-                b"<body><p>upstream<br></p></body></html>")
-        self._head(502, "text/html", Content_Length=str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def route_xxe(self) -> None:
-        body = self.server.xxe
-        self._head(Content_Length=str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 def gzip_bomb(size: int) -> bytes:
     """About ``size`` bytes of XML, gzip-compressed as repeated members (a thousandth the size)."""
     block = gzip.compress(b"a" * (16 * 1024 * 1024), compresslevel=9)
     return gzip.compress(b"<bomb>") + block * (size // (16 * 1024 * 1024))
 
 
+def endless() -> Iterable[bytes]:
+    """An XML body that never ends: a root, then 64 KiB elements for ever."""
+    yield b"<root>"
+    chunk = b"<a>" + b"x" * 65536 + b"</a>"
+    while True:
+        yield chunk
+
+
 @pytest.fixture
 def hostile_provider(listener: Listener):
     """A provider on 127.0.0.1 that misbehaves in a different way on each path."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HostileHandler)
-    server.daemon_threads = True
-    server.stopping = threading.Event()
-    server.bomb = gzip_bomb(3 * 1024 * 1024 * 1024)
-    server.redirect_to = listener.url
-    server.xxe = (f'<?xml version="1.0"?>\n<!DOCTYPE order [<!ENTITY x SYSTEM "{listener.url}/x">]>'
-                  "\n<order><id>&x;</id></order>").encode()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.stopping.set()
-    server.shutdown()
-    server.server_close()
+    provider = FakeProvider()
+    xml = "text/xml"
+    html = (b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>"
+            b"<body><p>upstream<br></p></body></html>")
+    xxe = (f'<?xml version="1.0"?>\n<!DOCTYPE order [<!ENTITY x SYSTEM "{listener.url}/x">]>'
+           "\n<order><id>&x;</id></order>").encode()
+    provider.routes.update({
+        "/ok": Reply(body=OK_BODY, content_type=xml),
+        "/trickle": Reply(body=b" " * 100000, content_type=xml, trickle=0.5),
+        "/silent": Reply(hang=True),
+        "/endless": Reply(content_type=xml, chunks=endless),
+        "/gzip-bomb": Reply(body=gzip_bomb(3 * 1024 * 1024 * 1024), content_type=xml,
+                            headers={"Content-Encoding": "gzip"}),
+        "/redirect": Reply(302, content_type=xml,
+                           headers={"Location": listener.url + "/leak"}),
+        "/html": Reply(502, html, "text/html"),
+        "/xxe": Reply(body=xxe, content_type=xml),
+        **{f"/shape/{name}": Reply(body=body, content_type=xml)
+           for name, body in BYPASSES.items()},
+    })
+    yield provider.start()
+    provider.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ..verify_support import Reply
 from .conftest import BYPASS_WORDS, BYPASSES, SECRET, rule, run_cli, schema
 
 ROUTES = ("ok", "trickle", "silent", "endless", "gzip-bomb", "redirect", "html", "xxe")
@@ -30,8 +31,7 @@ def contract(work: Path) -> Path:
 
 
 def verify(work, contract, provider, *extra, timeout: float = 90):
-    url = f"http://127.0.0.1:{provider.server_address[1]}"
-    return run_cli("verify", "--base-url", url, "-c", contract, "--timeout", "3",
+    return run_cli("verify", "--base-url", provider.url, "-c", contract, "--timeout", "3",
                    "--format", "json", *extra, cwd=work, timeout=timeout, memory_mb=1024)
 
 
@@ -85,8 +85,7 @@ def test_following_redirects_is_a_choice_and_still_bounded(work, contract, hosti
 
 
 def test_text_output_names_each_failing_interaction(work, contract, hostile_provider):
-    url = f"http://127.0.0.1:{hostile_provider.server_address[1]}"
-    ran = run_cli("verify", "--base-url", url, "-c", contract, "--timeout", "2",
+    ran = run_cli("verify", "--base-url", hostile_provider.url, "-c", contract, "--timeout", "2",
                   "--interaction", "html", "--interaction", "xxe", cwd=work, timeout=60)
     assert ran.code == 1 and ran.stderr == ""
     lines = ran.stdout.splitlines()
@@ -139,8 +138,9 @@ def test_doctypes_a_byte_scan_misses_are_refused_in_responses(work, hostile_prov
 
 
 def test_a_response_with_a_doctype_naming_a_dtd_is_checked(work, hostile_provider, listener):
-    hostile_provider.xxe = (f'<?xml version="1.0"?>\n<!DOCTYPE order SYSTEM "{listener.url}/o.dtd">'
-                            "\n<order><id>1</id></order>").encode()
+    hostile_provider.routes["/xxe"] = Reply(
+        body=(f'<?xml version="1.0"?>\n<!DOCTYPE order SYSTEM "{listener.url}/o.dtd">'
+              "\n<order><id>1</id></order>").encode(), content_type="text/xml")
     body = ('<cdc:contract consumer="shop" provider="orders" version="1.0.0"/>'
             + interaction("xxe") + rule("id", "needs an id", kind="assert", context="order"))
     path = work / "dtd.sch"

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from cdcxml.errors import InputError
 from cdcxml.limits import guard
 from cdcxml.limits.pool import GuardedMap
 
+from ..verify_support import FakeProvider, Reply
 from .conftest import rule, run_cli, run_many, schema
 
 CUBIC = "count(//*[count(//*[count(//*) &gt; 0]) &gt; 0]) &gt;= 0"
@@ -155,34 +154,18 @@ def test_batch_stops_a_document_over_the_memory_limit(work):
     assert "1 valid" in ran.stdout
 
 
-class WideProvider(BaseHTTPRequestHandler):
-    """Answers /wide with the document the cubic assertion chokes on, anything else with a small one."""
-
-    protocol_version = "HTTP/1.1"
-    wide = ("<order>" + "<id>1</id>" * 3000 + "</order>").encode()
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = self.wide if self.path == "/wide" else b"<order><id>1</id></order>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+WIDE = ("<order>" + "<id>1</id>" * 3000 + "</order>").encode()
 
 
 @pytest.fixture
 def wide_provider():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), WideProvider)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """Answers /wide with the document the cubic assertion chokes on, /small with a small one."""
+    provider = FakeProvider()
+    provider.routes["/wide"] = Reply(body=WIDE, content_type="text/xml")
+    provider.routes["/small"] = Reply(body=b"<order><id>1</id></order>", content_type="text/xml")
+    provider.start()
+    yield provider.url
+    provider.close()
 
 
 def test_verify_stops_a_runaway_contract_on_one_response(work, wide_provider):
