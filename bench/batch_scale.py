@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
+from readme import write_section  # noqa: E402
 
 from cdcxml import load_contract  # noqa: E402
 from cdcxml.batch import Spec, check_all  # noqa: E402
@@ -158,14 +159,7 @@ def million(count: int) -> dict[str, float]:
 
 
 def write_readme(section: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    start = text.find(HEADING + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    README.write_text(text, encoding="utf-8")
+    write_section(HEADING, section)
 
 
 def main() -> None:

@@ -26,6 +26,8 @@ from lxml import etree, isoschematron
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from readme import write_section  # noqa: E402 - a sibling in bench/
+
 from cdcxml.schematron import _CACHE, compile_schematron, xpath  # noqa: E402
 
 README = Path(__file__).resolve().parent / "README.md"
@@ -193,15 +195,8 @@ def section(ctx: dict[str, float], comp: dict[str, float]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_readme(text: str) -> None:
-    old = README.read_text(encoding="utf-8")
-    start = old.find(HEADING + "\n")
-    if start == -1:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(HEADING))
-        new = old[:start] + text + (old[end + 1:] if end != -1 else "")
-    README.write_text(new, encoding="utf-8")
+def write_readme(section: str) -> None:
+    write_section(HEADING, section)
 
 
 def main() -> None:

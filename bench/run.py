@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 import startup  # noqa: E402
+from readme import write_section  # noqa: E402
 
 from cdcxml import load_contract, xmlio  # noqa: E402
 from cdcxml.batch import Spec, check_all  # noqa: E402
@@ -301,14 +302,7 @@ def why(ratios: dict, parts: dict) -> str:
 
 
 def write_readme(section: str) -> None:
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    start = text.find(HEADING + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    README.write_text(text, encoding="utf-8")
+    write_section(HEADING, section)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from lxml import etree
+from readme import write_section  # noqa: E402 - a sibling in bench/
 
 from cdcxml.contract import contract_from_bytes
 from cdcxml.schematron import _CACHE
@@ -311,15 +312,8 @@ def section(rows: list[dict], types: int) -> str:
     return "\n\n".join([HEADING, intro, "\n".join(lines), "Targets:", "\n".join(targets)]) + "\n"
 
 
-def write_readme(text: str) -> None:
-    old = README.read_text(encoding="utf-8")
-    start = old.find(HEADING + "\n")
-    if start == -1:
-        old = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(HEADING))
-        old = old[:start] + text + (old[end + 1:] if end != -1 else "")
-    README.write_text(old, encoding="utf-8")
+def write_readme(section: str) -> None:
+    write_section(HEADING, section)
 
 
 def main() -> None:
