@@ -324,12 +324,13 @@ def _zip(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capt
     budget = _Budget(name, limits)
     with zf:
         for info in zf.infolist():
-            if info.is_dir() or not _has_suffix(info.filename, DOCUMENT_SUFFIXES):
-                continue
+            # Every member counts, documents or not, as in a tar archive.
             stop = budget.admit()
             if stop:
                 yield stop
                 return
+            if info.is_dir() or not _has_suffix(info.filename, DOCUMENT_SUFFIXES):
+                continue
             member = _member_name(name, info.filename, limits.max_name)
             problem = budget.member(info.filename, info.file_size)
             if problem:

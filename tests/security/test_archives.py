@@ -238,3 +238,15 @@ def test_counting_every_member_leaves_ordinary_archives_alone(work):
     ran, entries = batch(work, "fine.tar.bz2")
     assert ran.code == 0 and len(entries) == 50
     assert all(e["valid"] for e in entries.values())
+
+
+def test_zip_members_that_are_not_documents_count_against_the_member_limit(work):
+    with zipfile.ZipFile(work / "padded.zip", "w") as zf:
+        for i in range(20):
+            zf.writestr(f"pad{i:02}.bin", b"")
+        zf.writestr("doc.xml", GOOD)
+    found = list(captures([work / "padded.zip"], limits=ArchiveLimits(max_members=10)))
+    assert [c.error for c in found] == [
+        "more than 10 members (limit max_members); the rest were not read"]
+    (doc,) = captures([work / "padded.zip"])  # under the default limit: the one document
+    assert doc.error is None and doc.data == GOOD
