@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .._lazy import lazy_exports
+
 # The public names, imported on first use: the reports of every command read the result types in
 # ``results`` without loading the analyses (and the XSD reader they need).
 _EXPORTS = {
@@ -16,19 +18,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 __all__ = [
