@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bz2
+import functools
 import glob
 import gzip
 import lzma
@@ -321,38 +322,64 @@ def _zip(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capt
     except (OSError, zipfile.BadZipFile, ValueError) as err:
         yield Capture(name, error=f"not a readable zip archive: {err}")
         return
-    budget = _Budget(name, limits)
     with zf:
-        for info in zf.infolist():
-            # Every member counts, documents or not, as in a tar archive.
-            stop = budget.admit()
-            if stop:
-                yield stop
+        entries = ((i.filename, not i.is_dir(), i.file_size, functools.partial(_zip_read, zf, i))
+                   for i in zf.infolist())
+        yield from _members(entries, name, _Budget(name, limits), read)
+
+
+class _Unreadable(Exception):
+    """One archive member could not be read; the archive goes on."""
+
+
+def _zip_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    try:
+        with zf.open(info) as fh:
+            # The announced size may lie; never read more than the limit allows.
+            return fh.read(limit)
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError) as err:
+        raise _Unreadable(str(err)) from err
+
+
+def _tar_read(tf: tarfile.TarFile, info: tarfile.TarInfo, limit: int) -> bytes:
+    fh = tf.extractfile(info)
+    return fh.read(limit) if fh is not None else b""
+
+
+def _members(entries, name: str, budget: _Budget, read: bool) -> Iterator[Capture]:
+    """The captures of an archive's entries, each ``(name, is a file, announced size, reader)``.
+
+    Every entry counts against the member limit, documents or not; only documents are read, and
+    no more of each than the limits allow.
+    """
+    limits = budget.limits
+    for entry, is_file, size, read_member in entries:
+        stop = budget.admit()
+        if stop:
+            yield stop
+            return
+        if not is_file or not _has_suffix(entry, DOCUMENT_SUFFIXES):
+            continue
+        member = _member_name(name, entry, limits.max_name)
+        problem = budget.member(entry, size)
+        if problem:
+            yield Capture(member, error=problem)
+            continue
+        if not read:
+            yield Capture(member, data=b"")
+            continue
+        try:
+            data = read_member(limits.max_member_bytes + 1)
+        except _Unreadable as err:
+            yield Capture(member, error=f"cannot read archive member: {err}")
+            continue
+        problem = budget.take(data)
+        if problem:
+            yield Capture(member, error=problem)
+            if budget.total > limits.max_total_bytes:
                 return
-            if info.is_dir() or not _has_suffix(info.filename, DOCUMENT_SUFFIXES):
-                continue
-            member = _member_name(name, info.filename, limits.max_name)
-            problem = budget.member(info.filename, info.file_size)
-            if problem:
-                yield Capture(member, error=problem)
-                continue
-            if not read:
-                yield Capture(member, data=b"")
-                continue
-            try:
-                with zf.open(info) as fh:
-                    # The announced size may lie; never read more than the limit allows.
-                    data = fh.read(limits.max_member_bytes + 1)
-            except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError) as err:
-                yield Capture(member, error=f"cannot read archive member: {err}")
-                continue
-            problem = budget.take(data)
-            if problem:
-                yield Capture(member, error=problem)
-                if budget.total > limits.max_total_bytes:
-                    return
-                continue
-            yield Capture(member, data=data)
+            continue
+        yield Capture(member, data=data)
 
 
 def _tar(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capture]:
@@ -380,33 +407,10 @@ def _tar(p: Path, name: str, limits: ArchiveLimits, read: bool) -> Iterator[Capt
 
 def _tar_members(tf: tarfile.TarFile, name: str, budget: _Budget,
                  read: bool) -> Iterator[Capture]:
-    limits = budget.limits
     try:
-        for info in tf:
-            # Every member counts, documents or not: a stream of empty members is no cheaper.
-            stop = budget.admit()
-            if stop:
-                yield stop
-                return
-            if not info.isfile() or not _has_suffix(info.name, DOCUMENT_SUFFIXES):
-                continue
-            member = _member_name(name, info.name, limits.max_name)
-            problem = budget.member(info.name, info.size)
-            if problem:
-                yield Capture(member, error=problem)
-                continue
-            if not read:
-                yield Capture(member, data=b"")
-                continue
-            fh = tf.extractfile(info)
-            data = fh.read(limits.max_member_bytes + 1) if fh is not None else b""
-            problem = budget.take(data)
-            if problem:
-                yield Capture(member, error=problem)
-                if budget.total > limits.max_total_bytes:
-                    return
-                continue
-            yield Capture(member, data=data)
+        # A stream of empty members is no cheaper: every one counts (see _members).
+        entries = ((i.name, i.isfile(), i.size, functools.partial(_tar_read, tf, i)) for i in tf)
+        yield from _members(entries, name, budget, read)
     except _Over as err:
         yield Capture(name, error=f"{err}; the rest were not read")
     except (OSError, tarfile.TarError, EOFError, ValueError, lzma.LZMAError) as err:
