@@ -285,31 +285,28 @@ def read_verifications(root: Path, provider: str | None = None) -> list[Verifica
     RecordError naming its path.
     """
     rel = VERIFICATIONS + (f"/{check_name('provider', provider)}" if provider else "")
-    found = []
-    for name, path in _files(root, rel):
-        data = _load(name, path, "verification")
-        try:
-            record = Verification.from_dict(data)
-        except RecordError as err:
-            raise RecordError(err.message, path=name) from None
-        _checked(name, data, record)
-        found.append(record)
-    return sorted(found, key=lambda r: (r.at, r.path))
+    return sorted(_read(root, rel, Verification, "verification"), key=lambda r: (r.at, r.path))
 
 
 def read_deployments(root: Path, environment: str | None = None) -> list[Deployment]:
     """Every deployment record in the store (for one environment), in order of recording."""
     rel = DEPLOYMENTS + (f"/{check_name('environment', environment)}" if environment else "")
+    return sorted(_read(root, rel, Deployment, "deployment"),
+                  key=lambda d: (d.environment, d.role, d.name, d.number))
+
+
+def _read(root: Path, rel: str, kind, what: str) -> list:
+    """Every record of ``kind`` under ``rel``, each read, checked against its digest and place."""
     found = []
     for name, path in _files(root, rel):
-        data = _load(name, path, "deployment")
+        data = _load(name, path, what)
         try:
-            record = Deployment.from_dict(data)
+            record = kind.from_dict(data)
         except RecordError as err:
             raise RecordError(err.message, path=name) from None
         _checked(name, data, record)
         found.append(record)
-    return sorted(found, key=lambda d: (d.environment, d.role, d.name, d.number))
+    return found
 
 
 def deployed(records: list[Deployment], environment: str, role: str) -> dict[str, Deployment]:
