@@ -42,8 +42,11 @@ def request_element(interaction: Interaction) -> str | None:
 
 def operation_of(interaction: Interaction, wsdl: Wsdl) -> Operation | None:
     """The operation ``interaction`` calls, or None when the WSDL has none that fits."""
+    return _operation(interaction, wsdl, request_element(interaction))
+
+
+def _operation(interaction: Interaction, wsdl: Wsdl, element: str | None) -> Operation | None:
     version = interaction.request.soap_version or soap.SOAP11
-    element = request_element(interaction)
     ops = [op for op in wsdl.operations if op.soap_version == version]
     if element is not None:
         found = [op for op in ops if op.input == element]
@@ -68,9 +71,9 @@ def check(interaction: Interaction, wsdl: Wsdl) -> list[Mismatch]:
         return [Mismatch(iid, "the request is not SOAP, but the WSDL describes a SOAP service")]
     if version not in {op.soap_version for op in wsdl.operations}:
         return [Mismatch(iid, f"the WSDL has no SOAP {version} binding")]
-    op = operation_of(interaction, wsdl)
+    element = request_element(interaction)  # the request is parsed once
+    op = _operation(interaction, wsdl, element)
     if op is None:
-        element = request_element(interaction)
         what = f"Body element {_pretty(element)}" if element else (
             f"SOAPAction {interaction.request.soap_action!r}")
         return [Mismatch(iid, f"calls an operation the WSDL does not have ({what} matches no "
@@ -80,7 +83,6 @@ def check(interaction: Interaction, wsdl: Wsdl) -> list[Mismatch]:
         problems.append(Mismatch(iid, f"operation {op.name} expects SOAPAction "
                                       f"{op.soap_action!r}, the request sends "
                                       f"{interaction.request.soap_action or ''!r}"))
-    element = request_element(interaction)
     if element is not None and op.input is not None and element != op.input:
         problems.append(Mismatch(iid, f"operation {op.name} expects Body element "
                                       f"{_pretty(op.input)}, the request sends {_pretty(element)}"))
